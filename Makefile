@@ -1,0 +1,48 @@
+# Berth: the front door. `make demo` and `make test` work on a fresh Debian 12 machine as root.
+SWIFT ?= swift
+BUILD_FLAGS ?=
+BIN_DIR = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
+
+.PHONY: all deps build demo test unit-test integration-test bench bench-quick fmt lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh test
+
+build:
+	@scripts/install-deps.sh build
+	$(SWIFT) build $(BUILD_FLAGS)
+
+# Starts berthd in a sandbox network namespace and walks through the notes' commands.
+demo: deps build
+	@BERTH_BIN_DIR=$(BIN_DIR) scripts/demo.sh
+
+# Every test: unit tests (no root needed) and the sandboxed daemon tests (root).
+test: deps
+	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors $(BUILD_FLAGS)
+	BERTH_BIN_DIR=$(BIN_DIR) $(SWIFT) test --skip-build
+
+unit-test:
+	$(SWIFT) test --filter BerthUnitTests
+
+integration-test: build
+	BERTH_BIN_DIR=$(BIN_DIR) $(SWIFT) test --filter BerthIntegrationTests
+
+bench: deps
+	@scripts/install-deps.sh bench
+	$(SWIFT) build -c release
+	BERTH_BIN_DIR=$$($(SWIFT) build -c release --show-bin-path) bench/run.sh
+
+bench-quick: deps
+	$(SWIFT) build -c release
+	BERTH_BIN_DIR=$$($(SWIFT) build -c release --show-bin-path) bench/run.sh --quick
+
+lint:
+	$(SWIFT) build -Xswiftc -warnings-as-errors
+
+fmt:
+	@command -v swift-format >/dev/null && swift-format format -i -r Sources Tests || echo "swift-format is not installed; nothing formatted"
+
+clean:
+	rm -rf .build

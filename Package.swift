@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let nio = "swift-nio"
+func lib(_ name: String, _ deps: [Target.Dependency]) -> Target {
+    // Each module folder carries a README.md explaining its role; it is not a resource.
+    .target(name: name, dependencies: deps, exclude: ["README.md"], swiftSettings: settings)
+}
+
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "berthd", targets: ["berthd"]),
+        .executable(name: "berth", targets: ["berth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Only what Swift cannot import by itself: kernel UAPI headers and namespace syscalls.
+        .target(name: "CBerth"),
+        lib("BerthCore", ["CBerth"]),
+        lib("BerthNetlink", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
+        lib("BerthIPAM", ["BerthCore"]),
+        lib("BerthStore", ["BerthCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        lib("BerthNetwork", [
+            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        lib("BerthAPI", ["BerthCore"]),
+        lib("BerthEngine", [
+            "BerthCore", "BerthAPI", "BerthNetwork", "BerthIPAM", "BerthStore", "BerthNetlink",
+            .product(name: "NIOCore", package: nio),
+            .product(name: "NIOPosix", package: nio),
+            .product(name: "NIOHTTP1", package: nio),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        lib("BerthCLI", [
+            "BerthCore", "BerthAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: nio),
+            .product(name: "NIOPosix", package: nio),
+            .product(name: "NIOHTTP1", package: nio),
+        ]),
+        .executableTarget(
+            name: "berthd",
+            dependencies: ["BerthEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: settings),
+        .executableTarget(name: "berth", dependencies: ["BerthCLI"], swiftSettings: settings),
+        .testTarget(
+            name: "BerthUnitTests",
+            dependencies: [
+                "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
+                "BerthEngine", "BerthCLI",
+            ],
+            swiftSettings: settings),
+        .testTarget(
+            name: "BerthIntegrationTests",
+            dependencies: ["BerthCore", "BerthAPI", "BerthNetlink"],
+            swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCore
+import BerthNetlink
+import BerthNetwork
+import BerthStore
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// Builds berthd from its configuration and runs it until SIGTERM or SIGINT.
+public struct Daemon {
+    public let config: EngineConfig
+    private var logger: Logger
+
+    public init(config: EngineConfig) {
+        self.config = config
+        var l = Logger(label: "berthd")
+        l.logLevel = config.debug ? .debug : .info
+        logger = l
+    }
+
+    /// Prepares the roots and pid file, restores the networks, and serves the API.
+    public func run() async throws {
+        for dir in [config.dataRoot, config.execRoot, (config.socketPath as NSString).deletingLastPathComponent] {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+            } catch {
+                throw BerthError.internalError("cannot create \(dir): \(error)", cause: error)
+            }
+        }
+        let pid = try PIDFile(path: config.pidFile)
+        defer { pid.remove() }
+
+        // Blocking kernel calls (netlink) run here, never on the cooperative pool.
+        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+        do {
+            try await serve(threadPool: threadPool)
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+        try? await threadPool.shutdownGracefully()
+        try? FileManager.default.removeItem(atPath: config.socketPath)
+        logger.info("berthd stopped")
+    }
+
+    private func serve(threadPool: NIOThreadPool) async throws {
+        let store = try SQLiteStore(path: config.dataRoot + "/berth.db")
+        let netlink = try LinuxRouteNetlink(threadPool: threadPool)
+        let controller = NetworkController(
+            store: store,
+            drivers: [BridgeDriver(netlink: netlink, logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
+            config: config.network, logger: logger)
+        try await controller.start()
+
+        let daemonID: String
+        if let id = try await store.setting("daemon-id") {
+            daemonID = id
+        } else {
+            daemonID = Identifier.random()
+            try await store.setSetting("daemon-id", daemonID)
+        }
+
+        var router = Router()
+        SystemHandlers(config: config, daemonID: daemonID, networks: { 0 }).register(&router)
+        NetworkHandlers(controller: controller).register(&router)
+
+        let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// The daemon's pid file: refuses a second daemon on the same roots, removed at exit.
+struct PIDFile {
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), let other = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            other != getpid(), kill(other, 0) == 0 {
+            throw BerthError.conflict("pid file found, ensure berthd is not running or delete \(path) (process \(other) is alive)")
+        }
+        do {
+            try (String(getpid()) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw BerthError.internalError("cannot write pid file \(path): \(error)", cause: error)
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}

@@ -1,0 +1,46 @@
+import BerthCore
+import BerthIPAM
+
+/// Turns berthd's flag values into an `EngineConfig`, with dockerd's flag names and
+/// messages that say how to fix a bad value.
+public enum DaemonOptions {
+    public static func config(
+        host: String, dataRoot: String, execRoot: String, pidFile: String?, bip: String?,
+        defaultAddressPools: [String], mtu: Int?, debug: Bool
+    ) throws(BerthError) -> EngineConfig {
+        var c = EngineConfig()
+        guard host.hasPrefix("unix://"), host.count > "unix://".count else {
+            throw .invalidArgument("invalid -H \(host): berthd listens on a unix socket only; use unix:///path/to/berth.sock")
+        }
+        c.socketPath = String(host.dropFirst("unix://".count))
+        c.dataRoot = dataRoot
+        c.execRoot = execRoot
+        c.pidFile = pidFile ?? execRoot + "/berthd.pid"
+        c.debug = debug
+        if let b = bip {
+            guard let cidr = CIDR(b), cidr.family == .v4, cidr.address != cidr.first, cidr.hostBits >= 2 else {
+                throw .invalidArgument("invalid --bip \(b): give the bridge's gateway address with its prefix, e.g. 172.17.0.1/16")
+            }
+            c.network.bip = cidr
+        }
+        if !defaultAddressPools.isEmpty {
+            var v4: [AddressPool] = []
+            var v6: [AddressPool] = []
+            for flag in defaultAddressPools {
+                do {
+                    let p = try AddressPool(flag: flag)
+                    if p.base.family == .v4 { v4.append(p) } else { v6.append(p) }
+                } catch {
+                    throw .invalidArgument(error.description)
+                }
+            }
+            if !v4.isEmpty { c.network.pools4 = v4 }
+            c.network.pools6 = v6
+        }
+        if let m = mtu {
+            guard (68...65535).contains(m) else { throw .invalidArgument("invalid --mtu \(m): it must be from 68 to 65535") }
+            c.network.mtu = m
+        }
+        return c
+    }
+}

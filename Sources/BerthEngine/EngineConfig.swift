@@ -1,0 +1,17 @@
+import BerthNetwork
+
+/// Everything `berthd`'s flags decide.
+public struct EngineConfig: Sendable {
+    /// Path of the API's unix socket.
+    public var socketPath = "/run/berth/berth.sock"
+    /// Persistent state (`berth.db`).
+    public var dataRoot = "/var/lib/berth"
+    /// Runtime state (sockets, namespaces); emptied by a reboot.
+    public var execRoot = "/run/berth"
+    /// Where the daemon writes its pid.
+    public var pidFile = "/run/berth/berthd.pid"
+    public var network = NetworkConfig()
+    public var debug = false
+
+    public init() {}
+}

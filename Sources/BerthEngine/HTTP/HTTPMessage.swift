@@ -1,0 +1,70 @@
+import BerthAPI
+import BerthCore
+
+/// A request as handlers see it: path without the version prefix, decoded query, whole body.
+public struct APIRequest: Sendable {
+    public var method: String
+    /// The path after any `/v1.NN` prefix, e.g. `/networks/create`.
+    public var path: String
+    public var query: [String: [String]]
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// The API version the client asked for (the path prefix), or the current one.
+    public var version: APIVersion
+    /// Path parameters filled by the router (`{id}` → `id`).
+    public var params: [String: String] = [:]
+
+    public init(method: String, path: String, query: [String: [String]] = [:], headers: [(String, String)] = [], body: [UInt8] = [], version: APIVersion = .current) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.version = version
+    }
+
+    /// The last value of a query parameter.
+    public func query(_ key: String) -> String? { query[key]?.last }
+
+    /// A boolean query parameter as dockerd reads one (`1`, `true`, `True`…; absent is false).
+    public func boolQuery(_ key: String) -> Bool {
+        guard let v = query(key) else { return false }
+        return !(v.isEmpty || v == "0" || v.lowercased() == "false" || v.lowercased() == "no")
+    }
+
+    /// The body as JSON; an empty body is an error with dockerd's wording.
+    public func jsonBody() throws(BerthError) -> JSONValue {
+        guard !body.isEmpty else { throw .invalidArgument("request body is empty: expected a JSON object") }
+        do { return try JSONParser.parse(body) } catch { throw .invalidArgument("invalid JSON: \(error)") }
+    }
+
+    /// The `filters` query parameter.
+    public func filters() throws(BerthError) -> Filters {
+        do { return try Filters(json: query("filters") ?? "") } catch { throw error.berthError }
+    }
+}
+
+/// A response before the server adds dockerd's common headers.
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON body as dockerd writes it: compact, newline-terminated.
+    public static func json(_ value: JSONValue, status: Int = 200) -> APIResponse {
+        APIResponse(status: status, headers: [("Content-Type", "application/json")], body: Array((value.rendered() + "\n").utf8))
+    }
+
+    /// dockerd's error shape `{"message": "..."}` with the error's status.
+    public static func error(_ e: BerthError) -> APIResponse {
+        json(.obj(["message": .string(e.message)]), status: e.code.httpStatus)
+    }
+
+    public static func noContent() -> APIResponse { APIResponse(status: 204) }
+}

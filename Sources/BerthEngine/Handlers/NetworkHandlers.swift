@@ -1,0 +1,93 @@
+import BerthAPI
+import BerthCore
+import BerthNetwork
+
+/// `/networks` endpoints: translate wire bodies into controller calls and back.
+struct NetworkHandlers: Sendable {
+    let controller: NetworkController
+
+    func register(_ r: inout Router) {
+        r.add(["GET"], "/networks") { req in try await list(req) }
+        r.add(["POST"], "/networks/create") { req in try await create(req) }
+        r.add(["POST"], "/networks/prune") { req in try await prune(req) }
+        r.add(["GET"], "/networks/{id}") { req in try await inspect(req) }
+        r.add(["DELETE"], "/networks/{id}") { req in
+            try await controller.remove(req.params["id"] ?? "")
+            return .noContent()
+        }
+        r.add(["POST"], "/networks/{id}/connect") { req in try await attach(req) }
+        r.add(["POST"], "/networks/{id}/disconnect") { req in try await attach(req) }
+    }
+
+    private func list(_ req: APIRequest) async throws -> APIResponse {
+        let filters = try req.filters()
+        let nets = try await controller.list(filter: NetworkFilter(filters.values))
+        var items: [JSONValue] = []
+        for n in nets { items.append(await resource(n).json(version: req.version)) }
+        return .json(.array(items))
+    }
+
+    private func inspect(_ req: APIRequest) async throws -> APIResponse {
+        let ref = req.params["id"] ?? ""
+        let n = try await controller.find(ref)
+        if let scope = req.query("scope"), !scope.isEmpty, scope != n.record.scope {
+            throw BerthError.notFound("network \(ref) not found")
+        }
+        return .json(await resource(n).json(version: req.version))
+    }
+
+    private func create(_ req: APIRequest) async throws -> APIResponse {
+        let body: NetworkCreateRequest
+        do { body = try NetworkCreateRequest(json: try req.jsonBody()) } catch let e as APIError { throw e.berthError }
+        let n = try await controller.create(Self.spec(body))
+        return .json(.obj(["Id": .string(n.id), "Warning": .string("")]), status: 201)
+    }
+
+    /// Maps the wire request onto the controller's spec; IPv4 is on unless asked off (API 1.48+).
+    static func spec(_ body: NetworkCreateRequest) -> NetworkCreateSpec {
+        var spec = NetworkCreateSpec(name: body.name)
+        spec.driver = body.driver.isEmpty ? "bridge" : body.driver
+        spec.internalNetwork = body.internalNetwork
+        spec.attachable = body.attachable
+        spec.ingress = body.ingress
+        spec.enableIPv4 = body.enableIPv4 ?? true
+        spec.enableIPv6 = body.enableIPv6 ?? false
+        spec.ipamDriver = body.ipamDriver ?? "default"
+        spec.ipamOptions = body.ipamOptions ?? [:]
+        spec.subnets = body.ipamConfig.map {
+            .init(subnet: $0.subnet, ipRange: $0.ipRange, gateway: $0.gateway, auxAddresses: $0.auxAddresses)
+        }
+        spec.options = body.options
+        spec.labels = body.labels
+        spec.scope = body.scope
+        spec.configOnly = body.configOnly
+        spec.configFrom = body.configFrom.flatMap { $0.isEmpty ? nil : $0 }
+        return spec
+    }
+
+    private func prune(_ req: APIRequest) async throws -> APIResponse {
+        let filters = try req.filters()
+        let removed = try await controller.prune(filter: NetworkFilter(filters.values))
+        return .json(.obj(["NetworksDeleted": removed.isEmpty ? .null : .array(removed.map { .string($0) })]))
+    }
+
+    /// Connect and disconnect need containers, which no engine of this version can hold: the
+    /// network is checked, then the container is reported missing, as dockerd would.
+    private func attach(_ req: APIRequest) async throws -> APIResponse {
+        _ = try await controller.find(req.params["id"] ?? "")
+        let body = try req.jsonBody()
+        let container = body["Container"]?.stringValue ?? ""
+        throw BerthError.notFound("No such container: \(container)")
+    }
+
+    private func resource(_ n: Network) async -> NetworkResource {
+        let r = n.record
+        return NetworkResource(
+            name: r.name, id: r.id, created: Timestamp(nanoseconds: r.created).rfc3339Nano, scope: r.scope,
+            driver: r.driver, enableIPv4: r.enableIPv4, enableIPv6: r.enableIPv6, ipamDriver: r.ipamDriver,
+            ipamOptions: r.ipamOptions,
+            ipamConfig: r.subnets.map { .init(subnet: $0.subnet, ipRange: $0.ipRange, gateway: $0.gateway, auxAddresses: $0.auxAddresses) },
+            internalNetwork: r.internalNetwork, attachable: r.attachable, ingress: r.ingress, containers: [:],
+            options: r.options, labels: r.labels)
+    }
+}

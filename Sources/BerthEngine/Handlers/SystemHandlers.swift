@@ -1,0 +1,102 @@
+import BerthAPI
+import BerthCore
+import Foundation
+
+/// `/_ping`, `/version`, `/info`, and dockerd's answers for subsystems Berth does not run.
+struct SystemHandlers: Sendable {
+    let config: EngineConfig
+    let daemonID: String
+    let networks: @Sendable () async -> Int
+
+    func register(_ r: inout Router) {
+        r.add(["GET", "HEAD"], "/_ping") { _ in
+            APIResponse(
+                status: 200,
+                headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-cache, no-store, must-revalidate"),
+                          ("Pragma", "no-cache"), ("Builder-Version", "1"), ("Swarm", "inactive")],
+                body: Array("OK".utf8))
+        }
+        r.add(["GET"], "/version") { _ in .json(versionBody()) }
+        r.add(["GET"], "/info") { _ in .json(await infoBody()) }
+        let swarm = "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again."
+        r.add(["GET"], "/swarm") { _ in
+            .error(BerthError(.unavailable, "This node is not part of a swarm"))
+        }
+        for prefix in ["/swarm/{op}", "/nodes", "/nodes/{id}", "/services", "/services/{id}", "/services/create",
+                       "/tasks", "/tasks/{id}", "/secrets", "/secrets/{id}", "/configs", "/configs/{id}"] {
+            r.add(["GET", "POST", "DELETE"], prefix) { _ in .error(BerthError(.unavailable, swarm)) }
+        }
+    }
+
+    func versionBody() -> JSONValue {
+        let details: JSONValue = .obj([
+            "ApiVersion": .string(APIVersion.current.description), "Arch": .string(EngineInfo.goArch),
+            "BuildTime": .string(""), "Experimental": .string("false"), "GitCommit": .string(""),
+            "GoVersion": .string("swift6"), "KernelVersion": .string(EngineInfo.kernelVersion),
+            "MinAPIVersion": .string(APIVersion.minimum.description), "Os": .string("linux"),
+        ])
+        return .obj([
+            "Platform": .obj(["Name": .string("Berth Engine")]),
+            "Components": .array([.obj(["Name": .string("Engine"), "Version": .string(EngineInfo.version), "Details": details])]),
+            "Version": .string(EngineInfo.version),
+            "ApiVersion": .string(APIVersion.current.description),
+            "MinAPIVersion": .string(APIVersion.minimum.description),
+            "GitCommit": .string(""),
+            "GoVersion": .string("swift6"),
+            "Os": .string("linux"),
+            "Arch": .string(EngineInfo.goArch),
+            "KernelVersion": .string(EngineInfo.kernelVersion),
+            "BuildTime": .string(""),
+        ])
+    }
+
+    func infoBody() async -> JSONValue {
+        let mem = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+            .flatMap { Int64($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 * 1024 } ?? 0
+        let fwd = EngineInfo.procValue("/proc/sys/net/ipv4/ip_forward") == "1"
+        return .obj([
+            "ID": .string(daemonID),
+            "Containers": .int(0), "ContainersRunning": .int(0), "ContainersPaused": .int(0), "ContainersStopped": .int(0),
+            "Images": .int(0),
+            "Driver": .string("overlay2"), "DriverStatus": .array([]),
+            "Plugins": .obj([
+                "Volume": .array([.string("local")]),
+                "Network": .array([.string("bridge"), .string("host"), .string("null")]),
+                "Authorization": .null, "Log": .array([.string("json-file")]),
+            ]),
+            "MemoryLimit": .bool(true), "SwapLimit": .bool(false), "CpuCfsPeriod": .bool(true), "CpuCfsQuota": .bool(true),
+            "CPUShares": .bool(true), "CPUSet": .bool(true), "PidsLimit": .bool(true), "OomKillDisable": .bool(false),
+            "IPv4Forwarding": .bool(fwd), "BridgeNfIptables": .bool(false), "BridgeNfIp6tables": .bool(false),
+            "Debug": .bool(false), "NFd": .int(0), "NGoroutines": .int(0),
+            "SystemTime": .string(Timestamp.now().rfc3339Nano), "LoggingDriver": .string("json-file"),
+            "CgroupDriver": .string("cgroupfs"), "CgroupVersion": .string("2"), "NEventsListener": .int(0),
+            "KernelVersion": .string(EngineInfo.kernelVersion), "OperatingSystem": .string(EngineInfo.operatingSystem),
+            "OSVersion": .string(""), "OSType": .string("linux"), "Architecture": .string(archName()),
+            "IndexServerAddress": .string("https://index.docker.io/v1/"),
+            "NCPU": .int(Int64(ProcessInfo.processInfo.activeProcessorCount)), "MemTotal": .int(mem),
+            "DockerRootDir": .string(config.dataRoot), "HttpProxy": .string(""), "HttpsProxy": .string(""),
+            "NoProxy": .string(""), "Name": .string(EngineInfo.hostname), "Labels": .array([]),
+            "ExperimentalBuild": .bool(false), "ServerVersion": .string(EngineInfo.version),
+            "Runtimes": .obj(["runc": .obj(["path": .string("runc")])]), "DefaultRuntime": .string("runc"),
+            "Swarm": .obj([
+                "NodeID": .string(""), "NodeAddr": .string(""), "LocalNodeState": .string("inactive"),
+                "ControlAvailable": .bool(false), "Error": .string(""), "RemoteManagers": .null,
+            ]),
+            "LiveRestoreEnabled": .bool(true), "Isolation": .string(""), "InitBinary": .string(""),
+            "SecurityOptions": .array([]),
+            "DefaultAddressPools": .array(config.network.pools4.map { .obj(["Base": .string($0.base.description), "Size": .int(Int64($0.size))]) }),
+            "Warnings": .null,
+        ])
+    }
+
+    private func archName() -> String {
+        #if arch(x86_64)
+        "x86_64"
+        #elseif arch(arm64)
+        "aarch64"
+        #else
+        "unknown"
+        #endif
+    }
+}

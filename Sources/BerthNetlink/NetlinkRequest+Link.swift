@@ -1,0 +1,112 @@
+import CBerth
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Requests on links (`RTM_*LINK`). Links are addressed by `IFLA_IFNAME`, which the kernel
+/// resolves itself, so no name-to-index round trip is needed.
+extension NetlinkRequest {
+    /// `struct ifinfomsg` for `index` (0: look the link up by `IFLA_IFNAME`).
+    package static func interfaceHeader(index: Int32 = 0, flags: UInt32 = 0, change: UInt32 = 0) -> [UInt8] {
+        var header = ifinfomsg()
+        header.ifi_family = UInt8(AF_UNSPEC)
+        header.ifi_index = index
+        header.ifi_flags = flags
+        header.ifi_change = change
+        var bytes: [UInt8] = []
+        bytes.appendRaw(header)
+        return bytes
+    }
+
+    private static let change: NetlinkFlags = [.NLM_F_REQUEST, .NLM_F_ACK]
+    private static let create: NetlinkFlags = [.NLM_F_REQUEST, .NLM_F_ACK, .NLM_F_CREATE, .NLM_F_EXCL]
+
+    /// `RTM_NEWLINK` creating a bridge: `IFLA_IFNAME`, `IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }`.
+    ///
+    /// MTU and alias are not sent here: the kernel ignores `IFLA_IFALIAS` on creation, and an
+    /// MTU set at creation is not marked as chosen by the user, so the bridge would follow its
+    /// first port's MTU. `NetlinkSession.createBridge` sets both with `RTM_SETLINK` instead.
+    package static func createBridge(name: String) throws -> NetlinkRequest {
+        try LinkValidation.validateName(name)
+        return NetlinkRequest(
+            type: .RTM_NEWLINK, flags: create, header: interfaceHeader(),
+            attributes: [
+                .string(IFLA_IFNAME, name),
+                .nested(IFLA_LINKINFO, [.string(IFLA_INFO_KIND, "bridge")]),
+            ])
+    }
+
+    /// `RTM_NEWLINK` creating a veth pair; the peer's name and MTU travel in
+    /// `IFLA_LINKINFO { IFLA_INFO_DATA { VETH_INFO_PEER: ifinfomsg + attributes } }`.
+    package static func createVeth(name: String, peerName: String, mtu: Int?) throws -> NetlinkRequest {
+        try LinkValidation.validateName(name)
+        try LinkValidation.validateName(peerName)
+        var mtuAttributes: [NetlinkAttribute] = []
+        if let mtu { mtuAttributes.append(.uint32(IFLA_MTU, try LinkValidation.validatedMTU(mtu))) }
+        let peer = NetlinkAttribute.nested(
+            VETH_INFO_PEER, header: interfaceHeader(), [.string(IFLA_IFNAME, peerName)] + mtuAttributes)
+        return NetlinkRequest(
+            type: .RTM_NEWLINK, flags: create, header: interfaceHeader(),
+            attributes: [.string(IFLA_IFNAME, name)] + mtuAttributes + [
+                .nested(IFLA_LINKINFO, [.string(IFLA_INFO_KIND, "veth"), .nested(IFLA_INFO_DATA, [peer])])
+            ])
+    }
+
+    /// `RTM_DELLINK` by name.
+    package static func deleteLink(name: String) throws -> NetlinkRequest {
+        try LinkValidation.validateName(name)
+        return NetlinkRequest(
+            type: .RTM_DELLINK, flags: change, header: interfaceHeader(), attributes: [.string(IFLA_IFNAME, name)])
+    }
+
+    /// `RTM_SETLINK` on the link called `name`, with `ifi_flags`/`ifi_change` and attributes.
+    package static func setLink(
+        name: String, flags: UInt32 = 0, change changeMask: UInt32 = 0, attributes: [NetlinkAttribute] = []
+    ) throws -> NetlinkRequest {
+        try LinkValidation.validateName(name)
+        return NetlinkRequest(
+            type: .RTM_SETLINK, flags: change, header: interfaceHeader(flags: flags, change: changeMask),
+            attributes: [.string(IFLA_IFNAME, name)] + attributes)
+    }
+
+    /// `RTM_SETLINK` setting `IFF_UP` (and only that flag).
+    package static func setLinkUp(name: String) throws -> NetlinkRequest {
+        let up = LinkFlags.IFF_UP.rawValue
+        return try setLink(name: name, flags: up, change: up)
+    }
+
+    /// `RTM_SETLINK` with `IFLA_MTU`.
+    package static func setMTU(name: String, mtu: Int) throws -> NetlinkRequest {
+        try setLink(name: name, attributes: [.uint32(IFLA_MTU, LinkValidation.validatedMTU(mtu))])
+    }
+
+    /// `RTM_SETLINK` with `IFLA_IFALIAS` (an empty alias removes it).
+    package static func setAlias(name: String, alias: String) throws -> NetlinkRequest {
+        try LinkValidation.validateAlias(alias)
+        return try setLink(name: name, attributes: [.string(IFLA_IFALIAS, alias)])
+    }
+
+    /// `RTM_SETLINK` with `IFLA_MASTER` (index 0 releases the link from its master).
+    package static func setMaster(name: String, masterIndex: Int32) throws -> NetlinkRequest {
+        try setLink(name: name, attributes: [.uint32(IFLA_MASTER, UInt32(bitPattern: masterIndex))])
+    }
+
+    /// `RTM_SETLINK` with `IFLA_NET_NS_FD`: moves the link into the namespace open at `fd`.
+    package static func setNamespace(name: String, fd: Int32) throws -> NetlinkRequest {
+        guard fd >= 0 else { throw NetlinkError.invalidArgument("invalid namespace file descriptor \(fd)") }
+        return try setLink(name: name, attributes: [.uint32(IFLA_NET_NS_FD, UInt32(bitPattern: fd))])
+    }
+
+    /// `RTM_GETLINK` for one link by name; the kernel answers with one `RTM_NEWLINK` or `ENODEV`.
+    package static func getLink(name: String) throws -> NetlinkRequest {
+        try LinkValidation.validateName(name)
+        return NetlinkRequest(
+            type: .RTM_GETLINK, flags: change, header: interfaceHeader(), attributes: [.string(IFLA_IFNAME, name)])
+    }
+
+    /// `RTM_GETLINK` dump of every link in the socket's namespace.
+    package static func dumpLinks() -> NetlinkRequest {
+        NetlinkRequest(type: .RTM_GETLINK, flags: [.NLM_F_REQUEST, .NLM_F_DUMP], header: interfaceHeader())
+    }
+}

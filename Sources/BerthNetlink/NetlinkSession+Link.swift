@@ -1,0 +1,94 @@
+import CBerth
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Link operations. Each is one or two blocking exchanges; see `RouteNetlink` for semantics.
+extension NetlinkSession {
+    /// Creates a bridge, then sets its MTU and alias with `RTM_SETLINK`.
+    ///
+    /// The MTU is set after creation on purpose: only an MTU set through `RTM_SETLINK` marks it
+    /// as chosen by the user, and otherwise the bridge adopts its ports' smallest MTU when the
+    /// first one is enslaved. The kernel also ignores `IFLA_IFALIAS` in a create request. If a
+    /// follow-up step fails, the half-configured bridge is deleted before the error is thrown.
+    public func createBridge(name: String, mtu: Int?, alias: String?) throws {
+        var followUps: [NetlinkRequest] = []
+        if let mtu { followUps.append(try .setMTU(name: name, mtu: mtu)) }
+        if let alias { followUps.append(try .setAlias(name: name, alias: alias)) }
+        _ = try execute(.createBridge(name: name))
+        do {
+            for request in followUps { _ = try execute(request) }
+        } catch {
+            _ = try? execute(.deleteLink(name: name))
+            throw error
+        }
+    }
+
+    /// Creates a veth pair with both ends in the socket's namespace.
+    public func createVeth(name: String, peerName: String, mtu: Int?) throws {
+        _ = try execute(.createVeth(name: name, peerName: peerName, mtu: mtu))
+    }
+
+    /// Deletes a link; deleting one end of a veth pair deletes both.
+    public func deleteLink(name: String) throws {
+        _ = try execute(.deleteLink(name: name))
+    }
+
+    /// Sets `IFF_UP`.
+    public func setLinkUp(name: String) throws {
+        _ = try execute(.setLinkUp(name: name))
+    }
+
+    /// Sets the MTU.
+    public func setMTU(name: String, mtu: Int) throws {
+        _ = try execute(.setMTU(name: name, mtu: mtu))
+    }
+
+    /// Sets the alias (`IFLA_IFALIAS`); an empty alias removes it.
+    public func setAlias(name: String, alias: String) throws {
+        _ = try execute(.setAlias(name: name, alias: alias))
+    }
+
+    /// Makes `name` a port of `master`; a missing master fails with `ENODEV` (`RTM_GETLINK`).
+    public func setMaster(name: String, master: String) throws {
+        guard let masterLink = try link(named: master) else {
+            throw NetlinkError.kernel(operation: NetlinkMessageType.RTM_GETLINK.description, errno: ENODEV)
+        }
+        _ = try execute(.setMaster(name: name, masterIndex: masterLink.index))
+    }
+
+    /// Moves the link into the network namespace open at `fd` (`IFLA_NET_NS_FD`).
+    public func setNamespace(name: String, fd: Int32) throws {
+        _ = try execute(.setNamespace(name: name, fd: fd))
+    }
+
+    /// Every link in the socket's namespace, in the kernel's order (by index).
+    public func links() throws -> [LinkInfo] {
+        try dump(.dumpLinks()).compactMap { message in
+            message.type == .RTM_NEWLINK ? try LinkInfo(message: message) : nil
+        }
+    }
+
+    /// The link called `name`, or `nil` when the kernel answers `ENODEV`.
+    public func link(named name: String) throws -> LinkInfo? {
+        let replies: [NetlinkMessage]
+        do {
+            replies = try execute(.getLink(name: name))
+        } catch NetlinkError.kernel(_, ENODEV) {
+            return nil
+        }
+        guard let reply = replies.first(where: { $0.type == .RTM_NEWLINK }) else {
+            throw NetlinkError.malformed("RTM_GETLINK for \(name) was acknowledged without an RTM_NEWLINK")
+        }
+        return try LinkInfo(message: reply)
+    }
+
+    /// The index of the link called `name`; `ENODEV` (as `RTM_GETLINK`) when there is none.
+    func index(ofLink name: String) throws -> Int32 {
+        guard let link = try link(named: name) else {
+            throw NetlinkError.kernel(operation: NetlinkMessageType.RTM_GETLINK.description, errno: ENODEV)
+        }
+        return link.index
+    }
+}

@@ -1,0 +1,155 @@
+import BerthCore
+import BerthIPAM
+import BerthStore
+
+extension NetworkController {
+    /// Drivers Docker has that Berth does not run yet; asking for one is a clear 501, not a 404.
+    static let knownUnsupportedDrivers: Set<String> = ["overlay", "macvlan", "ipvlan"]
+
+    /// Creates a network and returns it. Every check happens before any reservation, and every
+    /// reservation is undone if a later step fails.
+    public func create(_ spec: NetworkCreateSpec) async throws -> Network {
+        let driverName = spec.driver.isEmpty ? "bridge" : spec.driver
+        guard !spec.name.isEmpty else { throw BerthError.invalidArgument("network name must not be empty: give the network a name") }
+        if spec.name.contains(where: { $0 == "/" || $0.isWhitespace || $0.isNewline }) {
+            throw BerthError.invalidArgument("invalid network name \"\(spec.name)\": names cannot contain '/' or spaces")
+        }
+        if spec.configOnly || spec.configFrom != nil {
+            throw BerthError(.notImplemented, "config-only networks (--config-only, --config-from) are not supported by Berth yet")
+        }
+        if let scope = spec.scope, !scope.isEmpty, scope != "local" {
+            throw BerthError.invalidArgument("invalid scope \"\(scope)\": Berth networks are local; omit --scope or use --scope local")
+        }
+        if driverName == "host" || driverName == "null" {
+            throw BerthError.forbidden("only one instance of \"\(driverName)\" network is allowed")
+        }
+        if Self.knownUnsupportedDrivers.contains(driverName) {
+            throw BerthError(.notImplemented, "the \(driverName) driver is not supported by Berth yet; use the bridge driver")
+        }
+        guard let driver = drivers[driverName] else { throw BerthError.notFound("plugin \"\(driverName)\" not found") }
+        guard spec.ipamDriver.isEmpty || spec.ipamDriver == "default" else {
+            throw BerthError.notFound("plugin \"\(spec.ipamDriver)\" not found")
+        }
+        if networks.values.contains(where: { $0.name == spec.name }) || pendingNames.contains(spec.name) {
+            throw BerthError.conflict("network with name \(spec.name) already exists")
+        }
+        try driver.validate(options: spec.options)
+        let requests = try Self.parseSubnets(spec.subnets)
+
+        let id = Identifier.random()
+        var record = NetworkRecord(
+            id: id, name: spec.name, driver: driverName, created: Timestamp.now().nanoseconds,
+            internalNetwork: spec.internalNetwork, attachable: spec.attachable, ingress: spec.ingress,
+            enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6, ipamDriver: "default",
+            ipamOptions: spec.ipamOptions, options: spec.options, labels: spec.labels)
+        let probe = Network(record: record, subnets: [])
+        if driverName == "bridge" {
+            let device = probe.bridgeName
+            let taken = networks.values.contains { $0.driver == "bridge" && $0.bridgeName == device } || pendingBridges.contains(device)
+            if taken {
+                throw BerthError.forbidden("bridge name \(device) is already used by another network; choose another \(BridgeOptions.name)")
+            }
+        }
+
+        // Reservations: synchronous, before the first await.
+        let subnets: [SubnetConfig]
+        do {
+            subnets = try ipam.assign(networkID: id, requests: requests, enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6)
+        } catch {
+            throw error.berthError
+        }
+        record.subnets = subnets.map(Self.record)
+        let network = Network(record: record, subnets: subnets)
+        pendingNames.insert(spec.name)
+        if driverName == "bridge" { pendingBridges.insert(network.bridgeName) }
+        defer {
+            pendingNames.remove(spec.name)
+            pendingBridges.remove(network.bridgeName)
+        }
+
+        do {
+            try await driver.create(network)
+        } catch {
+            ipam.release(networkID: id)
+            logger.warning("creating network \(spec.name) failed in the driver: \(error)")
+            throw BerthError.wrap(error)
+        }
+        do {
+            try await store.save(record)
+        } catch {
+            try? await driver.delete(network)
+            ipam.release(networkID: id)
+            throw BerthError.internalError("cannot save network \(spec.name): \(error)", cause: error)
+        }
+        networks[id] = network
+        logger.info("network created", metadata: ["name": "\(spec.name)", "id": "\(Identifier.short(id))"])
+        return network
+    }
+
+    /// Parses user subnet requests, with dockerd's messages for malformed addresses.
+    static func parseSubnets(_ subnets: [NetworkCreateSpec.Subnet]) throws(BerthError) -> [SubnetRequest] {
+        try subnets.map { s throws(BerthError) in
+            var r = SubnetRequest()
+            if let text = s.subnet {
+                guard let c = CIDR(text) else { throw .invalidArgument("Invalid subnet \(text) : invalid CIDR address: \(text)") }
+                r.subnet = c
+            }
+            if let text = s.ipRange {
+                guard let c = CIDR(text) else { throw .invalidArgument("Invalid ip-range \(text) : invalid CIDR address: \(text)") }
+                r.ipRange = c
+            }
+            if let text = s.gateway {
+                guard let a = IPAddress(text) else { throw .invalidArgument("Invalid gateway \(text) : invalid IP address: \(text)") }
+                r.gateway = a
+            }
+            for (k, v) in s.auxAddresses {
+                guard let a = IPAddress(v) else { throw .invalidArgument("Invalid aux-address \(k)=\(v) : invalid IP address: \(v)") }
+                r.auxAddresses[k] = a
+            }
+            return r
+        }
+    }
+
+    // MARK: remove
+
+    /// Removes a network by reference. Predefined networks and networks in use are refused (403).
+    public func remove(_ ref: String) async throws {
+        let network = try find(ref)
+        if network.record.predefined {
+            throw BerthError.forbidden("\(network.name) is a pre-defined network and cannot be removed")
+        }
+        if (endpointCounts[network.id] ?? 0) > 0 {
+            throw BerthError.forbidden("error while removing network: network \(network.name) id \(network.id) has active endpoints")
+        }
+        guard !removing.contains(network.id) else { throw BerthError.notFound("network \(ref) not found") }
+        removing.insert(network.id)
+        defer { removing.remove(network.id) }
+        do {
+            try await drivers[network.driver]?.delete(network)
+        } catch {
+            throw BerthError.internalError("cannot remove network \(network.name): \(error)", cause: error)
+        }
+        try await store.deleteNetwork(id: network.id)
+        networks[network.id] = nil
+        ipam.release(networkID: network.id)
+        logger.info("network removed", metadata: ["name": "\(network.name)", "id": "\(Identifier.short(network.id))"])
+    }
+
+    /// Removes every custom network without endpoints that passes `filter`; returns their names.
+    public func prune(filter: NetworkFilter) async throws -> [String] {
+        try filter.validate(accepted: NetworkFilter.pruneKeys)
+        let victims = networks.values
+            .filter { !$0.record.predefined && (endpointCounts[$0.id] ?? 0) == 0 && filter.matches($0, endpointCount: 0) }
+            .sorted { $0.name < $1.name }
+        var removed: [String] = []
+        for n in victims {
+            do {
+                try await remove(n.id)
+                removed.append(n.name)
+            } catch {
+                logger.warning("prune: cannot remove network \(n.name): \(error)")
+            }
+        }
+        return removed
+    }
+}

@@ -1,0 +1,133 @@
+import BerthCore
+import BerthIPAM
+import BerthStore
+import Logging
+
+/// Owns every network: validation, IPAM, drivers and persistence, in libnetwork's model.
+///
+/// An actor; each change reserves what it needs (name, subnets, bridge name) synchronously
+/// before its first `await`, so interleaved requests can never take the same subnet or name,
+/// and it undoes its reservations when a later step fails, leaving nothing half-made.
+public actor NetworkController {
+    let store: any NetworkStore
+    let drivers: [String: any NetworkDriver]
+    private let config: NetworkConfig
+    let logger: Logger
+
+    var ipam: IPAM
+    var networks: [String: Network] = [:]
+    /// Names and bridge devices claimed by changes still in flight.
+    var pendingNames: Set<String> = []
+    var pendingBridges: Set<String> = []
+    var removing: Set<String> = []
+    /// Endpoint counts per network (containers arrive in a later layer).
+    var endpointCounts: [String: Int] = [:]
+
+    public init(store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger) {
+        self.store = store
+        self.drivers = Dictionary(drivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.config = config
+        self.logger = logger
+        ipam = IPAM(pools4: config.pools4, pools6: config.pools6)
+    }
+
+    // MARK: start
+
+    /// Loads the store, makes the predefined networks, and reconciles the kernel with the store.
+    public func start() async throws {
+        if ipam.pools6.isEmpty { ipam.pools6 = [try await ulaPool()] }
+        var loaded = try await store.networks().map(Network.init(record:))
+        for n in loaded { ipam.restore(networkID: n.id, configs: n.subnets) }
+        loaded = try await ensurePredefined(loaded)
+        for n in loaded { networks[n.id] = n }
+        for (name, driver) in drivers.sorted(by: { $0.key < $1.key }) {
+            let mine = networks.values.filter { $0.driver == name }.sorted { $0.record.created < $1.record.created }
+            do {
+                try await driver.reconcile(mine)
+            } catch {
+                logger.error("reconciling \(name) networks failed: \(error)")
+                throw BerthError.internalError("cannot restore the \(name) networks in the kernel: \(error)", cause: error)
+            }
+        }
+        logger.info("networks ready", metadata: ["count": "\(networks.count)"])
+    }
+
+    /// A ULA /48 (RFC 4193) drawn once and kept in the store, split into /64s for `--ipv6` networks.
+    private func ulaPool() async throws -> AddressPool {
+        let key = "ipv6-ula-pool"
+        if let text = try await store.setting(key), let c = CIDR(text), let p = try? AddressPool(base: c, size: 64) { return p }
+        var g = SystemRandomNumberGenerator()
+        let random: UInt64 = g.next()
+        let global = UInt128(random & 0xff_ffff_ffff)
+        let base = CIDR(address: .v6(IPv6Address(UInt128(0xfd) << 120 | global << 80)), prefixLength: 48)
+        try await store.setSetting(key, base.description)
+        return try AddressPool(base: base, size: 64)
+    }
+
+    private func ensurePredefined(_ loaded: [Network]) async throws -> [Network] {
+        var out = loaded
+        let now = Timestamp.now().nanoseconds
+        let bip = config.bip ?? CIDR("172.17.0.1/16")!
+        let bridgeSubnet = SubnetConfig(subnet: bip.network, gateway: bip.address)
+        let bridgeOptions = [
+            BridgeOptions.defaultBridge: "true", BridgeOptions.enableICC: "true",
+            BridgeOptions.enableIPMasquerade: "true", BridgeOptions.hostBindingIPv4: "0.0.0.0",
+            BridgeOptions.name: config.defaultBridgeName, BridgeOptions.mtu: String(config.mtu),
+        ]
+        if let i = out.firstIndex(where: { $0.record.predefined && $0.name == "bridge" }) {
+            // --bip, --mtu or the bridge name may have changed since the last start.
+            if out[i].subnets != [bridgeSubnet] || out[i].record.options != bridgeOptions {
+                ipam.release(networkID: out[i].id)
+                let conflicts = ipam.subnetsInUse.contains { $0.overlaps(bridgeSubnet.subnet) }
+                if conflicts {
+                    throw BerthError.invalidArgument("--bip \(bip) overlaps the subnet of an existing network; choose another --bip or remove that network")
+                }
+                out[i].subnets = [bridgeSubnet]
+                out[i].record.subnets = [Self.record(bridgeSubnet)]
+                out[i].record.options = bridgeOptions
+                ipam.restore(networkID: out[i].id, configs: [bridgeSubnet])
+                try await store.save(out[i].record)
+            }
+        } else {
+            if ipam.subnetsInUse.contains(where: { $0.overlaps(bridgeSubnet.subnet) }) {
+                throw BerthError.invalidArgument("the default bridge subnet \(bridgeSubnet.subnet) overlaps an existing network; set --bip")
+            }
+            let rec = NetworkRecord(
+                id: Identifier.random(), name: "bridge", driver: "bridge", created: now, ipamOptions: nil,
+                subnets: [Self.record(bridgeSubnet)], options: bridgeOptions, predefined: true)
+            try await store.save(rec)
+            ipam.restore(networkID: rec.id, configs: [bridgeSubnet])
+            out.append(Network(record: rec, subnets: [bridgeSubnet]))
+        }
+        for (name, driver) in [("host", "host"), ("none", "null")] where !out.contains(where: { $0.record.predefined && $0.name == name }) {
+            let rec = NetworkRecord(id: Identifier.random(), name: name, driver: driver, created: now, ipamOptions: nil, predefined: true)
+            try await store.save(rec)
+            out.append(Network(record: rec, subnets: []))
+        }
+        return out
+    }
+
+    static func record(_ s: SubnetConfig) -> NetworkRecord.IPAMSubnet {
+        NetworkRecord.IPAMSubnet(
+            subnet: s.subnet.description, ipRange: s.ipRange?.description, gateway: s.gateway.description,
+            auxAddresses: s.auxAddresses.mapValues(\.description))
+    }
+
+    // MARK: queries
+
+    /// Every network, sorted by name then id.
+    public func list(filter: NetworkFilter = NetworkFilter([:])) throws(BerthError) -> [Network] {
+        try filter.validate(accepted: NetworkFilter.listKeys)
+        return networks.values
+            .filter { filter.matches($0, endpointCount: endpointCounts[$0.id] ?? 0) }
+            .sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+    }
+
+    /// Finds a network by full id, exact name, or unique id prefix, as dockerd does.
+    public func find(_ ref: String) throws(BerthError) -> Network {
+        try NetworkLookup.find(ref, in: Array(networks.values))
+    }
+
+    /// Number of endpoints attached to a network.
+    public func endpointCount(_ id: String) -> Int { endpointCounts[id] ?? 0 }
+}

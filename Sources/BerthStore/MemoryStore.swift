@@ -1,0 +1,46 @@
+import Synchronization
+
+/// An in-memory `NetworkStore` for tests; it also counts writes so tests can check that a
+/// failed operation wrote nothing.
+public final class MemoryStore: NetworkStore {
+    private struct State {
+        var networks: [NetworkRecord] = []
+        var settings: [String: String] = [:]
+        var writes = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var writeCount: Int { state.withLock { $0.writes } }
+
+    public func networks() async throws -> [NetworkRecord] { state.withLock { $0.networks } }
+
+    public func save(_ network: NetworkRecord) async throws {
+        state.withLock { s in
+            s.writes += 1
+            if let i = s.networks.firstIndex(where: { $0.id == network.id }) {
+                s.networks[i] = network
+            } else {
+                s.networks.append(network)
+            }
+        }
+    }
+
+    public func deleteNetwork(id: String) async throws {
+        state.withLock { s in
+            s.writes += 1
+            s.networks.removeAll { $0.id == id }
+        }
+    }
+
+    public func setting(_ key: String) async throws -> String? { state.withLock { $0.settings[key] } }
+
+    public func setSetting(_ key: String, _ value: String) async throws {
+        state.withLock { s in
+            s.writes += 1
+            s.settings[key] = value
+        }
+    }
+}

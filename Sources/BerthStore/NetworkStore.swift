@@ -1,0 +1,13 @@
+/// The persistence seam of the network layer. `SQLiteStore` is the real one;
+/// `MemoryStore` serves unit tests.
+public protocol NetworkStore: Sendable {
+    /// Every network, in creation order.
+    func networks() async throws -> [NetworkRecord]
+    /// Inserts or replaces a network.
+    func save(_ network: NetworkRecord) async throws
+    /// Removes a network; removing a missing one is not an error.
+    func deleteNetwork(id: String) async throws
+    /// A daemon-wide setting, nil when unset.
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, _ value: String) async throws
+}

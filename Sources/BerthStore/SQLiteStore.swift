@@ -1,0 +1,78 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// The daemon's state in SQLite (`<data-root>/berth.db`), through GRDB.
+///
+/// Reads and writes go through GRDB's async API, which runs them on GRDB's own queue, so
+/// the Swift cooperative pool never blocks on file I/O.
+public final class SQLiteStore: NetworkStore {
+    private let db: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            db = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(db)
+        } catch {
+            throw BerthError.internalError("cannot open the state database \(path): \(error); check that the data root is writable", cause: error)
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-networks") { db in
+            try db.create(table: "network") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("driver", .text).notNull()
+                t.column("created", .integer).notNull()
+                t.column("body", .blob).notNull()
+            }
+            try db.create(table: "setting") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+        }
+        return m
+    }
+
+    public func networks() async throws -> [NetworkRecord] {
+        let bodies = try await db.read { db in
+            try Data.fetchAll(db, sql: "SELECT body FROM network ORDER BY created, id")
+        }
+        let decoder = JSONDecoder()
+        return try bodies.map { try decoder.decode(NetworkRecord.self, from: $0) }
+    }
+
+    public func save(_ network: NetworkRecord) async throws {
+        let body = try JSONEncoder().encode(network)
+        try await db.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO network (id, name, driver, created, body) VALUES (?, ?, ?, ?, ?)",
+                arguments: [network.id, network.name, network.driver, network.created, body])
+        }
+    }
+
+    public func deleteNetwork(id: String) async throws {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM network WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await db.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])
+        }
+    }
+
+    public func setSetting(_ key: String, _ value: String) async throws {
+        try await db.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", arguments: [key, value])
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#ifndef CBERTH_H
+#define CBERTH_H
+// Kernel UAPI headers that Swift's Glibc module does not export, and the namespace system
+// calls it does not declare. Only constants, plain structs and those two calls are used from
+// Swift; everything else lives in Swift.
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/if.h>
+#include <linux/veth.h>
+#include <sys/socket.h>
+#include <linux/sched.h> // CLONE_NEWNET
+
+// <sched.h> declares these only under _GNU_SOURCE, which Swift's Glibc module is not built
+// with. Same prototypes as glibc's.
+int unshare(int flags);
+int setns(int fd, int nstype);
+#endif

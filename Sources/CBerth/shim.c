@@ -1,0 +1,1 @@
+// Intentionally empty: CBerth exports kernel headers and the namespace syscall prototypes Glibc hides.

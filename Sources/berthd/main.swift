@@ -1,0 +1,38 @@
+import ArgumentParser
+import BerthCore
+import BerthEngine
+
+/// berthd: the Berth daemon. Serves the Docker Engine API on a unix socket.
+@main
+struct Berthd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berthd", abstract: "Berth daemon: a Docker-compatible container engine.", version: EngineInfo.version)
+
+    @Option(name: [.customShort("H"), .long], help: "Socket to listen on.")
+    var host = "unix:///run/berth/berth.sock"
+    @Option(name: .customLong("data-root"), help: "Root of persistent state.")
+    var dataRoot = "/var/lib/berth"
+    @Option(name: .customLong("exec-root"), help: "Root of runtime state.")
+    var execRoot = "/run/berth"
+    @Option(name: [.customShort("p"), .long], help: "Path of the pid file (default: <exec-root>/berthd.pid).")
+    var pidfile: String?
+    @Option(help: "Gateway address and prefix of the default bridge (e.g. 172.17.0.1/16).")
+    var bip: String?
+    @Option(name: .customLong("default-address-pool"), help: "Pool for network subnets: base=CIDR,size=N (repeatable).")
+    var defaultAddressPool: [String] = []
+    @Option(help: "MTU of the default bridge.")
+    var mtu: Int?
+    @Flag(name: [.customShort("D"), .long], help: "Debug logging.")
+    var debug = false
+
+    func run() async throws {
+        let config = try DaemonOptions.config(
+            host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
+            defaultAddressPools: defaultAddressPool, mtu: mtu, debug: debug)
+        do {
+            try await Daemon(config: config).run()
+        } catch let e as BerthError {
+            throw ValidationError(e.message)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import BerthCore
+import Foundation
+
+/// A berthd running in a network namespace (and private mount namespace) made for one test,
+/// with its own data root, exec root and socket. `close()` undoes everything in reverse order,
+/// and runs even when the test body throws (`withSandbox`).
+final class DaemonSandbox: @unchecked Sendable {
+    // @unchecked: used by one test at a time; no state is shared between threads.
+    let tag = String(Identifier.random().prefix(6))
+    var namespace: String { "berth-t-\(tag)" }
+    let root: String
+    var socket: String { root + "/run/berth.sock" }
+    var host: String { "unix://" + socket }
+    var dataRoot: String { root + "/data" }
+    private var daemon: Process?
+    private var cleanups: [() -> Void] = []
+    let extraArgs: [String]
+
+    static var binDir: String {
+        if let d = ProcessInfo.processInfo.environment["BERTH_BIN_DIR"], !d.isEmpty { return d }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug").path
+    }
+
+    /// The docker CLI the tests drive: /usr/local/bin/docker, else `docker` on PATH.
+    static var dockerCLI: String? {
+        for p in ["/usr/local/bin/docker", "/usr/bin/docker"] where FileManager.default.isExecutableFile(atPath: p) { return p }
+        return nil
+    }
+
+    static var isRoot: Bool { getuid() == 0 }
+
+    init(extraArgs: [String] = []) throws {
+        self.extraArgs = extraArgs
+        root = "/tmp/berth-test-\(tag)"
+        try FileManager.default.createDirectory(atPath: root + "/run", withIntermediateDirectories: true)
+        cleanups.append { [root] in try? FileManager.default.removeItem(atPath: root) }
+        try Shell.must("/usr/sbin/ip", ["netns", "add", namespace])
+        cleanups.append { [namespace] in _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }
+        try Shell.must("/usr/sbin/ip", ["netns", "exec", namespace, "ip", "link", "set", "lo", "up"])
+        try start()
+    }
+
+    /// Starts berthd in the namespace and waits until the API answers.
+    func start(args: [String]? = nil) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = ["netns", "exec", namespace, Self.binDir + "/berthd", "-H", host, "--data-root", dataRoot,
+                       "--exec-root", root + "/exec"] + (args ?? extraArgs)
+        let logPath = root + "/berthd.log"
+        if !FileManager.default.fileExists(atPath: logPath) {
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw TestFailure("cannot open \(logPath)") }
+        log.seekToEndOfFile()
+        p.standardOutput = log
+        p.standardError = log
+        try p.run()
+        daemon = p
+        for _ in 0..<200 {
+            if let r = try? Shell.run("/usr/bin/python3", ["-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])", socket]), r.code == 0 {
+                return
+            }
+            if !p.isRunning { throw TestFailure("berthd exited with \(p.terminationStatus): \(self.log)") }
+            usleep(50_000)
+        }
+        throw TestFailure("berthd did not answer within 10 s: \(log)")
+    }
+
+    var log: String { (try? String(contentsOfFile: root + "/berthd.log", encoding: .utf8)) ?? "" }
+
+    /// Stops berthd with `signal` and waits for it to exit.
+    func stop(signal: Int32 = SIGTERM) {
+        guard let p = daemon, p.isRunning else { return }
+        kill(p.processIdentifier, signal)
+        p.waitUntilExit()
+        daemon = nil
+    }
+
+    var daemonExitStatus: Int32? { daemon.map { $0.isRunning ? -1 : $0.terminationStatus } }
+
+    func close() {
+        stop()
+        while let c = cleanups.popLast() { c() }
+    }
+
+    /// The docker CLI against this daemon.
+    func docker(_ args: String...) throws -> Shell.Result {
+        guard let cli = Self.dockerCLI else { throw TestFailure("no docker CLI found; run make test, which installs one") }
+        return try Shell.run(cli, ["-H", host] + args, env: ["DOCKER_CONFIG": root + "/docker-config"])
+    }
+
+    /// The berth CLI against this daemon.
+    func berth(_ args: String...) throws -> Shell.Result {
+        try Shell.run(Self.binDir + "/berth", ["-H", host] + args)
+    }
+
+    /// A command inside the daemon's namespace (to look at the kernel's side).
+    func inNamespace(_ args: String...) throws -> Shell.Result {
+        try Shell.run("/usr/sbin/ip", ["netns", "exec", namespace] + args)
+    }
+
+    /// A raw API request through python's http.client; returns status and body.
+    func api(_ method: String, _ path: String, body: String? = nil) throws -> (Int, String) {
+        let script = """
+        import http.client, socket, sys
+        class C(http.client.HTTPConnection):
+            def connect(self):
+                self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])
+        c = C("localhost"); b = sys.argv[4] if len(sys.argv) > 4 else None
+        c.request(sys.argv[2], sys.argv[3], body=b, headers={"Content-Type": "application/json"} if b else {})
+        r = c.getresponse(); sys.stdout.write(str(r.status) + "\\n" + "\\n".join(k + ": " + v for k, v in r.getheaders()) + "\\n\\n" + r.read().decode())
+        """
+        let r = try Shell.run("/usr/bin/python3", ["-c", script, socket, method, path] + (body.map { [$0] } ?? []))
+        guard r.code == 0 else { throw TestFailure("api request failed: \(r.err)") }
+        let status = Int(r.out.prefix { $0 != "\n" }) ?? 0
+        return (status, r.out)
+    }
+
+    /// Runs a Python snippet with `client` bound to a docker SDK client for this daemon.
+    func python(_ code: String) throws -> Shell.Result {
+        let prelude = "import docker, sys, json\nclient = docker.DockerClient(base_url='\(host)')\napi = client.api\n"
+        return try Shell.run("/usr/bin/python3", ["-c", prelude + code])
+    }
+}
+
+/// Runs `body` with a fresh sandboxed daemon and always tears it down.
+func withSandbox<T>(extraArgs: [String] = [], _ body: (DaemonSandbox) throws -> T) throws -> T {
+    let s = try DaemonSandbox(extraArgs: extraArgs)
+    defer { s.close() }
+    do {
+        return try body(s)
+    } catch {
+        throw TestFailure("\(error)\n--- berthd log ---\n\(s.log)")
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Runs a helper program for a test and captures its output. Tests only: the daemon never shells out.
+struct Shell {
+    struct Result {
+        var out: String
+        var err: String
+        var code: Int32
+    }
+
+    @discardableResult
+    static func run(_ path: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let input = Pipe()
+        p.standardInput = input
+        try p.run()
+        if let s = stdin { input.fileHandleForWriting.write(Data(s.utf8)) }
+        try? input.fileHandleForWriting.close()
+        // Read both pipes concurrently so neither can fill up and stall the child.
+        let errBox = DataBox()
+        let done = DispatchSemaphore(value: 0)
+        let t = Thread {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }
+        t.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
+        let errData = errBox.data
+        p.waitUntilExit()
+        return Result(out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self), code: p.terminationStatus)
+    }
+
+    /// Runs and throws unless the exit status is 0.
+    @discardableResult
+    static func must(_ path: String, _ args: [String]) throws -> String {
+        let r = try run(path, args)
+        guard r.code == 0 else { throw TestFailure("\(path) \(args.joined(separator: " ")) exited \(r.code): \(r.err)") }
+        return r.out
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Carries the stderr bytes from the reader thread; the semaphore orders the write before the read.
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
+}

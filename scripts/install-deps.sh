@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building, testing and the demo need on a fresh Debian 12 machine (as root).
+# Idempotent: installs only what is missing, so repeated `make` runs stay fast.
+#   usage: scripts/install-deps.sh [build|test|bench]
+set -euo pipefail
+what=${1:-test}
+
+need=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+want() { for p in "$@"; do have_pkg "$p" || need+=("$p"); done; }
+
+# Build: SQLite headers for GRDB. Run: iproute2 for the sandbox namespaces, util-linux for nsenter.
+want libsqlite3-dev iproute2 util-linux python3 python3-pip ca-certificates
+# Tests drive the real docker CLI; use the one at /usr/local/bin when the machine has it,
+# else Debian's docker.io (its daemon is never started: policy-rc.d refuses service starts).
+docker_cli=""
+for c in /usr/local/bin/docker /usr/bin/docker; do [ -x "$c" ] && docker_cli=$c && break; done
+if [ -z "$docker_cli" ] && [ "$what" != build ]; then want docker.io; fi
+if [ "$what" = bench ]; then want hyperfine; fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The docker SDK for Python, a client the tests use.
+if [ "$what" != build ] && ! python3 -c 'import docker' 2>/dev/null; then
+  python3 -m pip install -q docker || python3 -m pip install -q --break-system-packages docker
+fi
+
+command -v swift >/dev/null || { echo "swift is not on PATH: Berth needs the Swift 6 toolchain (/opt/swift on these machines)" >&2; exit 1; }
