@@ -1,3 +1,3 @@
 import BerthCLI
 
-BerthCommand.main()
+BerthCommand.run(arguments: Array(CommandLine.arguments.dropFirst()))

@@ -58,7 +58,7 @@ final class DaemonSandbox: @unchecked Sendable {
         try p.run()
         daemon = p
         for _ in 0..<200 {
-            if let r = try? Shell.run("/usr/bin/python3", ["-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])", socket]), r.code == 0 {
+            if let r = try? Shell.run("/usr/bin/env", ["python3", "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])", socket]), r.code == 0 {
                 return
             }
             if !p.isRunning { throw TestFailure("berthd exited with \(p.terminationStatus): \(self.log)") }
@@ -111,7 +111,7 @@ final class DaemonSandbox: @unchecked Sendable {
         c.request(sys.argv[2], sys.argv[3], body=b, headers={"Content-Type": "application/json"} if b else {})
         r = c.getresponse(); sys.stdout.write(str(r.status) + "\\n" + "\\n".join(k + ": " + v for k, v in r.getheaders()) + "\\n\\n" + r.read().decode())
         """
-        let r = try Shell.run("/usr/bin/python3", ["-c", script, socket, method, path] + (body.map { [$0] } ?? []))
+        let r = try Shell.run("/usr/bin/env", ["python3", "-c", script, socket, method, path] + (body.map { [$0] } ?? []))
         guard r.code == 0 else { throw TestFailure("api request failed: \(r.err)") }
         let status = Int(r.out.prefix { $0 != "\n" }) ?? 0
         return (status, r.out)
@@ -120,7 +120,7 @@ final class DaemonSandbox: @unchecked Sendable {
     /// Runs a Python snippet with `client` bound to a docker SDK client for this daemon.
     func python(_ code: String) throws -> Shell.Result {
         let prelude = "import docker, sys, json\nclient = docker.DockerClient(base_url='\(host)')\napi = client.api\n"
-        return try Shell.run("/usr/bin/python3", ["-c", prelude + code])
+        return try Shell.run("/usr/bin/env", ["python3", "-c", prelude + code])
     }
 }
 
