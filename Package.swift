@@ -55,6 +55,10 @@ let package = Package(
             dependencies: ["BerthEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"], swiftSettings: settings),
+        // In-process micro-benchmarks (bench/README.md); `make bench` runs them.
+        .executableTarget(
+            name: "berth-microbench", dependencies: ["BerthCore", "BerthIPAM", "BerthAPI"], path: "bench/Micro",
+            swiftSettings: settings),
         .testTarget(
             name: "BerthUnitTests",
             dependencies: [

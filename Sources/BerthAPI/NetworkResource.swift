@@ -100,9 +100,8 @@ public struct NetworkResource: Equatable, Sendable {
             .init("Ingress", .bool(ingress)),
             .init("ConfigFrom", .obj(["Network": .string("")])),
             .init("ConfigOnly", .bool(false)),
-            .init("Containers", .object(containers.keys.sorted().map { k in
-                let e = containers[k]!
-                return .init(k, .obj([
+            .init("Containers", .object(containers.sorted { $0.key < $1.key }.map { k, e in
+                .init(k, .obj([
                     "Name": .string(e.name), "EndpointID": .string(e.endpointID), "MacAddress": .string(e.macAddress),
                     "IPv4Address": .string(e.ipv4Address), "IPv6Address": .string(e.ipv6Address),
                 ]))

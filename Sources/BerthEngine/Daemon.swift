@@ -71,7 +71,9 @@ public struct Daemon {
 
         let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [.sigquit], logger: logger))
         try await group.run()
     }
 }

@@ -44,3 +44,16 @@ public enum DaemonOptions {
         return c
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DaemonOptions {
+    /// Prints `berthd: <message>` on stderr and exits 1: how berthd reports a failure to start.
+    public static func fail(_ message: String) -> Never {
+        let bytes = Array("berthd: \(message)\n".utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        exit(1)
+    }
+}

@@ -92,7 +92,7 @@ public struct BridgeDriver: NetworkDriver {
                 try await netlink.setAlias(name: network.bridgeName, alias: Self.aliasPrefix + network.id)
                 try await configure(network, bridge: network.bridgeName)
             } else {
-                logger.info("re-creating the missing bridge of network \(network.name)", metadata: ["bridge": "\(network.bridgeName)"])
+                logger.info("bridge of network \(network.name) is not in the kernel; creating it", metadata: ["bridge": "\(network.bridgeName)"])
                 try await create(network)
             }
         }

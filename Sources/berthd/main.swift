@@ -26,13 +26,13 @@ struct Berthd: AsyncParsableCommand {
     var debug = false
 
     func run() async throws {
-        let config = try DaemonOptions.config(
-            host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
-            defaultAddressPools: defaultAddressPool, mtu: mtu, debug: debug)
         do {
+            let config = try DaemonOptions.config(
+                host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
+                defaultAddressPools: defaultAddressPool, mtu: mtu, debug: debug)
             try await Daemon(config: config).run()
-        } catch let e as BerthError {
-            throw ValidationError(e.message)
+        } catch {
+            DaemonOptions.fail(BerthError.wrap(error).message)
         }
     }
 }

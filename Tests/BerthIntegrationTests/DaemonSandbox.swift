@@ -77,6 +77,22 @@ final class DaemonSandbox: @unchecked Sendable {
         daemon = nil
     }
 
+    /// Sends SIGTERM and waits up to `seconds`; returns whether berthd exited in time
+    /// (if not, it is killed so the test can go on).
+    func terminate(within seconds: Double) -> Bool {
+        guard let p = daemon, p.isRunning else { return true }
+        kill(p.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        let exited = !p.isRunning
+        if !exited {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        daemon = nil
+        return exited
+    }
+
     var daemonExitStatus: Int32? { daemon.map { $0.isRunning ? -1 : $0.terminationStatus } }
 
     func close() {

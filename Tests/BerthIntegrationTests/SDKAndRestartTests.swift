@@ -76,6 +76,32 @@ struct SDKAndRestartTests {
         }
     }
 
+    @Test func sigtermWithAnIdleKeepAliveClientExitsPromptly() throws {
+        try withSandbox { s in
+            // A client that keeps its connection open after one request, as the docker SDK does.
+            let client = Process()
+            client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            client.arguments = ["python3", "-c", """
+                import socket, sys, time
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+                s.send(b"GET /_ping HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"); s.recv(1000)
+                print("connected", flush=True); time.sleep(30)
+                """, s.socket]
+            let out = Pipe()
+            client.standardOutput = out
+            try client.run()
+            defer { client.terminate() }
+            _ = out.fileHandleForReading.availableData  // wait for "connected"
+            #expect(s.terminate(within: 5), "berthd must not wait for idle keep-alive clients on SIGTERM")
+        }
+    }
+
+    @Test func badDaemonFlagsFailWithOneClearLine() throws {
+        let r = try Shell.run(DaemonSandbox.binDir + "/berthd", ["--bip", "10.0.0.0/8", "-H", "unix:///tmp/berth-never.sock"])
+        #expect(r.code == 1)
+        #expect(r.err == "berthd: invalid --bip 10.0.0.0/8: give the bridge's gateway address with its prefix, e.g. 172.17.0.1/16\n")
+    }
+
     @Test func bipAndAddressPoolFlags() throws {
         try withSandbox(extraArgs: ["--bip", "10.33.0.1/24", "--default-address-pool", "base=10.200.0.0/16,size=24"]) { s in
             let bridge = try JSONParser.parse(try s.docker("network", "inspect", "bridge").out)

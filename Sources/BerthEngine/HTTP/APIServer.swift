@@ -14,6 +14,7 @@ public struct APIServer: Service {
     /// Largest request body accepted; larger ones get 413 before they are read whole.
     private let maxBody = 64 << 20
     private let ready: (@Sendable () -> Void)?
+    private let connections = ConnectionRegistry()
 
     public init(socketPath: String, router: Router, logger: Logger, ready: (@Sendable () -> Void)? = nil) {
         self.socketPath = socketPath
@@ -43,10 +44,17 @@ public struct APIServer: Service {
             }
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
+            connections.shutdown()
         }
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        let channel = connection.channel
+        guard connections.opened(channel) else {
+            try? await channel.close()
+            return
+        }
+        defer { connections.closed(channel) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
@@ -55,6 +63,7 @@ public struct APIServer: Service {
                 for try await part in inbound {
                     switch part {
                     case .head(let h):
+                        connections.busy(channel)
                         head = h
                         body.removeAll(keepingCapacity: true)
                         tooLarge = false
@@ -66,7 +75,7 @@ public struct APIServer: Service {
                             ? APIResponse.error(.invalidArgument("request body too large")).with(status: 413)
                             : await handle(h, body: body)
                         try await write(response, for: h, to: outbound)
-                        if !h.isKeepAlive { return }
+                        if !h.isKeepAlive || !connections.idle(channel) { return }
                         head = nil
                     }
                 }
@@ -113,7 +122,9 @@ public struct APIServer: Service {
 
     /// Splits a request target into its path and decoded query parameters.
     static func splitURI(_ uri: String) -> (String, [String: [String]]) {
-        guard let q = uri.firstIndex(of: "?") else { return (uri.removingPercentEncoding ?? uri, [:]) }
+        // The path stays encoded: the router decodes each segment, so an escaped '/' or '%'
+        // in a name is never read as structure or decoded twice.
+        guard let q = uri.firstIndex(of: "?") else { return (uri, [:]) }
         let path = String(uri[..<q])
         var query: [String: [String]] = [:]
         for pair in uri[uri.index(after: q)...].split(separator: "&") {
@@ -122,7 +133,7 @@ public struct APIServer: Service {
             let value = kv.count > 1 ? (String(kv[1]).replacingPlus.removingPercentEncoding ?? String(kv[1])) : ""
             query[key, default: []].append(value)
         }
-        return (path.removingPercentEncoding ?? path, query)
+        return (path, query)
     }
 }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Berth benchmarks: in-process micro-benchmarks, then API latency against a release-build berthd
+# in a sandbox network namespace. Figures go to bench/results/latest.md and stdout.
+#   usage: bench/run.sh [--quick]
+# Side-by-side runs against dockerd and podman come with issue 6 (see bench/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
+REPS=30; [ "${1:-}" = --quick ] && REPS=10
+TAG=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+NS=berth-bench-$TAG; ROOT=/tmp/berth-bench-$TAG; SOCK=$ROOT/berth.sock; PID=""
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; ip netns del "$NS" 2>/dev/null; rm -rf "$ROOT"; }
+trap cleanup EXIT
+mkdir -p "$ROOT" bench/results
+OUT=bench/results/latest.md
+{
+  echo "# Berth benchmark results"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) · kernel $(uname -r) · $(nproc) cores · release build"
+  echo
+  echo "## In-process (no root)"
+  echo
+  "$BIN/berth-microbench"
+  echo
+  echo "## Engine API latency (one keep-alive connection, $REPS runs after warm-up)"
+  echo
+  ip netns add "$NS"; ip netns exec "$NS" ip link set lo up
+  ip netns exec "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >"$ROOT/berthd.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+  echo "| operation | median | min | max |"
+  echo "|---|---|---|---|"
+  python3 bench/api_latency.py "$SOCK" --reps "$REPS" --label berth
+  echo
+  echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
+} | tee "$OUT"
