@@ -25,8 +25,11 @@ start_daemon() {
   echo "berthd did not start:"; cat "$ROOT/berthd.log"; exit 1
 }
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-run() { step "$*"; set +e; "$@"; local rc=$?; set -e; [ $rc -ne 0 ] && echo "[exit status $rc]"; return 0; }
+# Echo a command as one would type it: arguments with spaces or shell characters in single quotes.
+if [ -t 1 ]; then B=$'\033[1m'; N=$'\033[0m'; else B=""; N=""; fi
+quote() { case "$1" in *[[:space:]\'\"\$\{\}\|\&\;\<\>\(\)\*\?]*) printf "'%s'" "${1//\'/\'\\\'\'}";; *) printf '%s' "$1";; esac; }
+step() { local out="" a; for a in "$@"; do out+="$(quote "$a") "; done; printf '\n%s$ %s%s\n' "$B" "${out% }" "$N"; }
+run() { step "$@"; set +e; "$@"; local rc=$?; set -e; [ $rc -ne 0 ] && echo "[exit status $rc]"; return 0; }
 berth() { "$BIN/berth" "$@"; }
 
 mkdir -p "$ROOT"
@@ -43,7 +46,7 @@ echo; echo "== A user-defined bridge network (notes: 'docker network create --dr
 run berth network create --driver bridge alpine-net
 run berth network ls
 run berth network inspect alpine-net
-step "ip -br addr   (inside berthd's namespace: the Linux bridges Berth made)"
+printf '\n%s$ ip -br addr%s   # inside the daemon namespace: the Linux bridges Berth made\n' "$B" "$N"
 ip netns exec "$NS" ip -br addr
 
 echo; echo "== What a new user gets wrong, and what Berth says =="
@@ -61,7 +64,7 @@ run berth network ls --format '{{.Name}}: {{.Driver}}'
 run berth network inspect -f '{{range .IPAM.Config}}{{.Subnet}} via {{.Gateway}}{{end}}' db-net
 
 echo; echo "== berthd restarts: networks keep their ids and subnets =="
-step "kill -TERM berthd; berthd ..."
+printf '\n%s$ kill -TERM <berthd>; berthd ...%s\n' "$B" "$N"
 kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 start_daemon
 run berth network ls
