@@ -18,12 +18,7 @@ struct NetworkLs: ParsableCommand {
 
     func run() throws {
         do {
-            var filters = Filters()
-            for f in filter {
-                let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-                guard kv.count == 2 else { throw CLIError("invalid argument \"\(f)\" for \"-f, --filter\" flag: bad format of filter (expected name=value)") }
-                filters.add(kv[0], kv[1])
-            }
+            let filters = try Filters.parse(flags: filter, name: "-f, --filter")
             let client = try global.client()
             var query: [(String, String)] = []
             if !filters.isEmpty { query.append(("filters", filters.json)) }

@@ -22,12 +22,7 @@ struct NetworkPrune: ParsableCommand {
                 let answer = readLine() ?? ""
                 guard answer.lowercased() == "y" || answer.lowercased() == "yes" else { return }
             }
-            var filters = Filters()
-            for f in filter {
-                let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-                guard kv.count == 2 else { throw CLIError("invalid argument \"\(f)\" for \"--filter\" flag: bad format of filter (expected name=value)") }
-                filters.add(kv[0], kv[1])
-            }
+            let filters = try Filters.parse(flags: filter, name: "--filter")
             let client = try global.client()
             let resp = try client.call("POST", "/networks/prune", query: filters.isEmpty ? [] : [("filters", filters.json)]).check()
             let deleted = resp.json?["NetworksDeleted"]?.arrayValue?.compactMap(\.stringValue) ?? []

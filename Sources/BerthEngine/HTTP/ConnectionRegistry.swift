@@ -13,20 +13,14 @@ final class ConnectionRegistry: Sendable {
     private let state = Mutex(State())
 
     /// Registers a new, idle connection. Returns false when shutdown has begun (close it).
-    func opened(_ channel: any Channel) -> Bool {
-        state.withLock { s in
-            guard !s.shuttingDown else { return false }
-            s.idle[ObjectIdentifier(channel)] = channel
-            return true
-        }
-    }
+    func opened(_ channel: any Channel) -> Bool { idle(channel) }
 
     /// A request has started on the connection.
     func busy(_ channel: any Channel) {
         state.withLock { _ = $0.idle.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
-    /// The response is written. Returns false when shutdown has begun (close the connection).
+    /// The connection waits for its next request. Returns false when shutdown has begun (close it).
     func idle(_ channel: any Channel) -> Bool {
         state.withLock { s in
             guard !s.shuttingDown else { return false }
