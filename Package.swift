@@ -30,6 +30,8 @@ let package = Package(
         lib("BerthNetlink", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthIPAM", ["BerthCore"]),
         lib("BerthStore", ["BerthCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        lib("BerthRuntime", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
+        lib("BerthImage", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthNetwork", [
             "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore",
             .product(name: "Logging", package: "swift-log"),
@@ -63,12 +65,12 @@ let package = Package(
             name: "BerthUnitTests",
             dependencies: [
                 "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
-                "BerthEngine", "BerthCLI",
+                "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage",
             ],
             swiftSettings: settings),
         .testTarget(
             name: "BerthIntegrationTests",
-            dependencies: ["BerthCore", "BerthAPI", "BerthNetlink"],
+            dependencies: ["BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage"],
             swiftSettings: settings),
     ]
 )
