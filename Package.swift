@@ -35,6 +35,7 @@ let package = Package(
         lib("BerthNetwork", [
             "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: nio),
         ]),
         lib("BerthAPI", ["BerthCore"]),
         lib("BerthEngine", [
@@ -70,7 +71,10 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "BerthIntegrationTests",
-            dependencies: ["BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage"],
+            dependencies: [
+                "BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage", "BerthNetwork", "BerthStore",
+                .product(name: "NIOPosix", package: nio), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: settings),
     ]
 )

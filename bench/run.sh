@@ -13,24 +13,25 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null;
 trap cleanup EXIT
 mkdir -p "$ROOT" bench/results
 OUT=bench/results/latest.md
-{
-  echo "# Berth benchmark results"
-  echo
-  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) · kernel $(uname -r) · $(nproc) cores · release build"
-  echo
-  echo "## In-process (no root)"
-  echo
-  "$BIN/berth-microbench"
-  echo
-  echo "## Engine API latency (one keep-alive connection, $REPS runs after warm-up)"
-  echo
-  ip netns add "$NS"; ip netns exec "$NS" ip link set lo up
-  ip netns exec "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >"$ROOT/berthd.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
-  echo "| operation | median | min | max |"
-  echo "|---|---|---|---|"
-  python3 bench/api_latency.py "$SOCK" --reps "$REPS" --label berth
-  echo
-  echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
-} | tee "$OUT"
+# Everything below goes to the screen and to $OUT; no pipeline subshell, so the EXIT trap
+# sees the daemon's PID and always stops it.
+exec > >(tee "$OUT")
+echo "# Berth benchmark results"
+echo
+echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) · kernel $(uname -r) · $(nproc) cores · release build"
+echo
+echo "## In-process (no root)"
+echo
+"$BIN/berth-microbench"
+echo
+echo "## Engine API latency (one keep-alive connection, $REPS runs after warm-up)"
+echo
+ip netns add "$NS"; ip netns exec "$NS" ip link set lo up
+ip netns exec "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >"$ROOT/berthd.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+echo "| operation | median | min | max |"
+echo "|---|---|---|---|"
+python3 bench/api_latency.py "$SOCK" --reps "$REPS" --label berth
+echo
+echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"

@@ -17,6 +17,10 @@ docker_cli=""
 for c in /usr/local/bin/docker /usr/bin/docker; do [ -x "$c" ] && docker_cli=$c && break; done
 if [ -z "$docker_cli" ] && [ "$what" != build ]; then want docker.io; fi
 if [ "$what" = bench ]; then want hyperfine; fi
+# Image tests and the demo build a busybox root filesystem from Debian's static busybox.
+if [ "$what" != build ]; then want busybox-static; fi
+# Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).
+if [ "$what" != build ]; then want runc conmon; fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

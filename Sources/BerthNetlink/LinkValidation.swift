@@ -1,3 +1,4 @@
+import BerthCore
 import CBerth
 
 /// The kernel's rules for interface names, aliases and MTUs, checked before a request is sent
@@ -41,5 +42,20 @@ package enum LinkValidation {
             throw NetlinkError.invalidArgument("invalid MTU \(mtu): it must be a positive 32-bit value")
         }
         return value
+    }
+
+    /// An Ethernet address the kernel accepts for a device (`is_valid_ether_addr`): not
+    /// all-zero, not multicast (the low bit of the first byte).
+    package static func validateMAC(_ mac: MACAddress) throws {
+        guard mac.bytes.count == 6, mac.bytes.contains(where: { $0 != 0 }), mac.bytes[0] & 0x01 == 0 else {
+            throw NetlinkError.invalidArgument(
+                "invalid MAC address \(mac): it must be a unicast address and not all zeros")
+        }
+    }
+
+    /// A namespace file descriptor must be non-negative; the kernel checks it names a namespace.
+    package static func validatedNamespaceFD(_ fd: Int32) throws -> UInt32 {
+        guard fd >= 0 else { throw NetlinkError.invalidArgument("invalid namespace file descriptor \(fd)") }
+        return UInt32(bitPattern: fd)
     }
 }

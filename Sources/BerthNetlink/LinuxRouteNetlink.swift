@@ -1,6 +1,11 @@
 import BerthCore
+import CBerth
 import NIOPosix
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `RouteNetlink` over a real rtnetlink socket.
 ///
@@ -22,6 +27,31 @@ public final class LinuxRouteNetlink: RouteNetlink {
     /// Opens a `LinuxNetlinkSocket` in the calling thread's network namespace.
     public convenience init(threadPool: NIOThreadPool = .singleton) throws {
         self.init(socket: try LinuxNetlinkSocket(), threadPool: threadPool)
+    }
+
+    /// Opens its socket inside the network namespace open at `namespaceFD`, on a
+    /// `NamespaceThread` that `setns`es into it and then exits, so no Swift concurrency thread
+    /// ever changes namespace. The socket stays bound to that namespace for its whole life;
+    /// the caller keeps ownership of the fd and may close it once this returns.
+    public convenience init(namespaceFD: Int32, threadPool: NIOThreadPool = .singleton) async throws {
+        let socket = try await NamespaceThread.run(network: .enter(fd: namespaceFD)) { try LinuxNetlinkSocket() }
+        self.init(socket: socket, threadPool: threadPool)
+    }
+
+    /// Opens its socket inside the network namespace pinned at `namespacePath` (a file made by
+    /// `NetworkNamespace.create(at:)` or `ip netns add`, or `/proc/<pid>/ns/net`). The path is
+    /// opened, entered and closed again on a `NamespaceThread`; only the socket remains, and it
+    /// keeps the namespace alive even if the file is removed.
+    public convenience init(namespacePath: String, threadPool: NIOThreadPool = .singleton) async throws {
+        let socket = try await NamespaceThread.run {
+            let fd = try NetworkNamespace.open(namespacePath)
+            defer { close(fd) }
+            // This thread belongs to NamespaceThread and exits after this closure, so entering
+            // the namespace here cannot leak it into any other work.
+            guard setns(fd, CLONE_NEWNET) == 0 else { throw NamespaceThread.Error.setns(fd: fd, errno: errno) }
+            return try LinuxNetlinkSocket()
+        }
+        self.init(socket: socket, threadPool: threadPool)
     }
 
     private func run<Result: Sendable>(
@@ -68,8 +98,10 @@ public final class LinuxRouteNetlink: RouteNetlink {
         try await run { try $0.addresses(link: name) }
     }
 
-    public func createVeth(name: String, peerName: String, mtu: Int?) async throws {
-        try await run { try $0.createVeth(name: name, peerName: peerName, mtu: mtu) }
+    public func createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?) async throws {
+        try await run {
+            try $0.createVeth(name: name, peerName: peerName, peerNamespaceFD: peerNamespaceFD, mtu: mtu)
+        }
     }
 
     public func setMaster(name: String, master: String) async throws {
@@ -78,5 +110,37 @@ public final class LinuxRouteNetlink: RouteNetlink {
 
     public func setNamespace(name: String, fd: Int32) async throws {
         try await run { try $0.setNamespace(name: name, fd: fd) }
+    }
+
+    public func setLinkDown(name: String) async throws {
+        try await run { try $0.setLinkDown(name: name) }
+    }
+
+    public func setMAC(name: String, mac: MACAddress) async throws {
+        try await run { try $0.setMAC(name: name, mac: mac) }
+    }
+
+    public func rename(name: String, to newName: String) async throws {
+        try await run { try $0.rename(name: name, to: newName) }
+    }
+
+    public func addRoute(
+        destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?
+    ) async throws {
+        try await run {
+            try $0.addRoute(destination: destination, gateway: gateway, link: link, table: table, metric: metric)
+        }
+    }
+
+    public func deleteRoute(
+        destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?
+    ) async throws {
+        try await run {
+            try $0.deleteRoute(destination: destination, gateway: gateway, link: link, table: table, metric: metric)
+        }
+    }
+
+    public func routes(link: String?) async throws -> [RouteInfo] {
+        try await run { try $0.routes(link: link) }
     }
 }

@@ -1,3 +1,4 @@
+import BerthCore
 import CBerth
 
 #if canImport(Glibc)
@@ -39,13 +40,24 @@ extension NetlinkRequest {
 
     /// `RTM_NEWLINK` creating a veth pair; the peer's name and MTU travel in
     /// `IFLA_LINKINFO { IFLA_INFO_DATA { VETH_INFO_PEER: ifinfomsg + attributes } }`.
-    package static func createVeth(name: String, peerName: String, mtu: Int?) throws -> NetlinkRequest {
+    ///
+    /// With `peerNamespaceFD`, the peer's attributes also carry `IFLA_NET_NS_FD`: the kernel
+    /// creates that end directly inside the namespace open at the fd (as libnetwork does), so it
+    /// never appears here and its name only has to be free over there.
+    package static func createVeth(
+        name: String, peerName: String, peerNamespaceFD: Int32? = nil, mtu: Int?
+    ) throws -> NetlinkRequest {
         try LinkValidation.validateName(name)
         try LinkValidation.validateName(peerName)
         var mtuAttributes: [NetlinkAttribute] = []
         if let mtu { mtuAttributes.append(.uint32(IFLA_MTU, try LinkValidation.validatedMTU(mtu))) }
+        var namespaceAttributes: [NetlinkAttribute] = []
+        if let peerNamespaceFD {
+            namespaceAttributes.append(.uint32(IFLA_NET_NS_FD, try LinkValidation.validatedNamespaceFD(peerNamespaceFD)))
+        }
         let peer = NetlinkAttribute.nested(
-            VETH_INFO_PEER, header: interfaceHeader(), [.string(IFLA_IFNAME, peerName)] + mtuAttributes)
+            VETH_INFO_PEER, header: interfaceHeader(),
+            [.string(IFLA_IFNAME, peerName)] + mtuAttributes + namespaceAttributes)
         return NetlinkRequest(
             type: .RTM_NEWLINK, flags: create, header: interfaceHeader(),
             attributes: [.string(IFLA_IFNAME, name)] + mtuAttributes + [
@@ -76,6 +88,27 @@ extension NetlinkRequest {
         return try setLink(name: name, flags: up, change: up)
     }
 
+    /// `RTM_SETLINK` clearing `IFF_UP` (and only that flag).
+    package static func setLinkDown(name: String) throws -> NetlinkRequest {
+        try setLink(name: name, flags: 0, change: LinkFlags.IFF_UP.rawValue)
+    }
+
+    /// `RTM_SETLINK` with `IFLA_ADDRESS`: the link's Ethernet address.
+    package static func setMAC(name: String, mac: MACAddress) throws -> NetlinkRequest {
+        try LinkValidation.validateMAC(mac)
+        return try setLink(name: name, attributes: [.bytes(IFLA_ADDRESS, mac.bytes)])
+    }
+
+    /// `RTM_SETLINK` renaming link `index` to `newName`: the index identifies the link, so
+    /// `IFLA_IFNAME` is free to carry the new name (what `ip link set ... name` sends).
+    package static func rename(index: Int32, to newName: String) throws -> NetlinkRequest {
+        guard index > 0 else { throw NetlinkError.invalidArgument("invalid interface index \(index)") }
+        try LinkValidation.validateName(newName)
+        return NetlinkRequest(
+            type: .RTM_SETLINK, flags: change, header: interfaceHeader(index: index),
+            attributes: [.string(IFLA_IFNAME, newName)])
+    }
+
     /// `RTM_SETLINK` with `IFLA_MTU`.
     package static func setMTU(name: String, mtu: Int) throws -> NetlinkRequest {
         try setLink(name: name, attributes: [.uint32(IFLA_MTU, LinkValidation.validatedMTU(mtu))])
@@ -94,8 +127,7 @@ extension NetlinkRequest {
 
     /// `RTM_SETLINK` with `IFLA_NET_NS_FD`: moves the link into the namespace open at `fd`.
     package static func setNamespace(name: String, fd: Int32) throws -> NetlinkRequest {
-        guard fd >= 0 else { throw NetlinkError.invalidArgument("invalid namespace file descriptor \(fd)") }
-        return try setLink(name: name, attributes: [.uint32(IFLA_NET_NS_FD, UInt32(bitPattern: fd))])
+        try setLink(name: name, attributes: [.uint32(IFLA_NET_NS_FD, LinkValidation.validatedNamespaceFD(fd))])
     }
 
     /// `RTM_GETLINK` for one link by name; the kernel answers with one `RTM_NEWLINK` or `ENODEV`.

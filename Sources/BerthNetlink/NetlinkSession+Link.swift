@@ -1,3 +1,4 @@
+import BerthCore
 import CBerth
 
 #if canImport(Glibc)
@@ -25,9 +26,11 @@ extension NetlinkSession {
         }
     }
 
-    /// Creates a veth pair with both ends in the socket's namespace.
-    public func createVeth(name: String, peerName: String, mtu: Int?) throws {
-        _ = try execute(.createVeth(name: name, peerName: peerName, mtu: mtu))
+    /// Creates a veth pair. `name` is created in the socket's namespace; `peerName` too, or,
+    /// with `peerNamespaceFD`, directly inside the namespace open at that fd (the caller keeps
+    /// the fd), so the container end never shows up here.
+    public func createVeth(name: String, peerName: String, peerNamespaceFD: Int32? = nil, mtu: Int?) throws {
+        _ = try execute(.createVeth(name: name, peerName: peerName, peerNamespaceFD: peerNamespaceFD, mtu: mtu))
     }
 
     /// Deletes a link; deleting one end of a veth pair deletes both.
@@ -38,6 +41,24 @@ extension NetlinkSession {
     /// Sets `IFF_UP`.
     public func setLinkUp(name: String) throws {
         _ = try execute(.setLinkUp(name: name))
+    }
+
+    /// Clears `IFF_UP`.
+    public func setLinkDown(name: String) throws {
+        _ = try execute(.setLinkDown(name: name))
+    }
+
+    /// Sets the Ethernet address (`IFLA_ADDRESS`); multicast and all-zero addresses are refused.
+    public func setMAC(name: String, mac: MACAddress) throws {
+        _ = try execute(.setMAC(name: name, mac: mac))
+    }
+
+    /// Renames a link. Rename links only while they are down: older kernels refuse to rename a
+    /// running device with `EBUSY` (recent ones, such as 6.18, allow it). A taken name fails
+    /// with `EEXIST`.
+    public func rename(name: String, to newName: String) throws {
+        try LinkValidation.validateName(newName)
+        _ = try execute(.rename(index: index(ofLink: name), to: newName))
     }
 
     /// Sets the MTU.

@@ -27,11 +27,58 @@ public protocol RouteNetlink: Sendable {
     /// The addresses of a link (`RTM_GETADDR` dump filtered by its index); `ENODEV` when the
     /// link does not exist.
     func addresses(link name: String) async throws -> [CIDR]
-    /// Creates a veth pair with both ends in this namespace.
-    func createVeth(name: String, peerName: String, mtu: Int?) async throws
+    /// Creates a veth pair: `name` in this namespace and `peerName` here too, or, with
+    /// `peerNamespaceFD`, directly inside the namespace open at that fd (`IFLA_NET_NS_FD` in
+    /// the peer's attributes), so a container's end never appears in this namespace. The peer's
+    /// name only has to be free where it is born; the caller keeps ownership of the fd.
+    func createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?) async throws
     /// Makes `name` a port of the bridge `master`.
     func setMaster(name: String, master: String) async throws
     /// Moves a link into the network namespace open at `fd` (`IFLA_NET_NS_FD`). The link
     /// leaves this namespace; the caller keeps ownership of `fd`.
     func setNamespace(name: String, fd: Int32) async throws
+    /// Brings a link down (clears `IFF_UP`).
+    func setLinkDown(name: String) async throws
+    /// Sets a link's Ethernet address (`IFLA_ADDRESS`); multicast and all-zero addresses are
+    /// refused before anything is sent.
+    func setMAC(name: String, mac: MACAddress) async throws
+    /// Renames a link (`IFLA_IFNAME` on its index). The link must be down: older kernels
+    /// answer `EBUSY` otherwise (recent ones allow it; `RecordingRouteNetlink` keeps the strict
+    /// rule). A name that is taken fails with `EEXIST`.
+    func rename(name: String, to newName: String) async throws
+    /// Adds a unicast route out of `link`: to `destination` (`nil`: the default route), via
+    /// `gateway` when given, in `table` (`nil`: main) with `metric` (`nil`: the kernel's
+    /// default). The family comes from `destination` or `gateway`; for a default route without
+    /// a gateway, pass `0.0.0.0/0` or `::/0`. A destination's host bits are ignored. Adding a route that is already there succeeds; a different route in the same
+    /// slot (same destination and metric) fails with `EEXIST`. An IPv4 gateway must be
+    /// reachable through an address on an up link, or the kernel answers `ENETUNREACH`.
+    func addRoute(destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?) async throws
+    /// Deletes the route out of `link` to `destination`; a gateway or metric that is given must
+    /// match too. A route that is not there fails with `ESRCH`.
+    func deleteRoute(destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?) async throws
+    /// The unicast routes of the main table (`RTM_GETROUTE` dump), IPv4 first, optionally only
+    /// those out of `link` (`ENODEV` when it does not exist).
+    func routes(link: String?) async throws -> [RouteInfo]
+}
+
+extension RouteNetlink {
+    /// Creates a veth pair with both ends in this namespace.
+    public func createVeth(name: String, peerName: String, mtu: Int?) async throws {
+        try await createVeth(name: name, peerName: peerName, peerNamespaceFD: nil, mtu: mtu)
+    }
+
+    /// Adds a route in the main table with the kernel's default metric.
+    public func addRoute(destination: CIDR?, gateway: IPAddress?, link: String) async throws {
+        try await addRoute(destination: destination, gateway: gateway, link: link, table: nil, metric: nil)
+    }
+
+    /// Deletes a route from the main table, whatever its metric.
+    public func deleteRoute(destination: CIDR?, gateway: IPAddress?, link: String) async throws {
+        try await deleteRoute(destination: destination, gateway: gateway, link: link, table: nil, metric: nil)
+    }
+
+    /// Every unicast route of the main table.
+    public func routes() async throws -> [RouteInfo] {
+        try await routes(link: nil)
+    }
 }

@@ -14,8 +14,8 @@ public struct BridgeDriver: NetworkDriver {
     /// Link alias prefix marking a bridge as Berth's.
     public static let aliasPrefix = "berth-net:"
 
-    private let netlink: any RouteNetlink
-    private let logger: Logger
+    let netlink: any RouteNetlink
+    let logger: Logger
 
     public init(netlink: any RouteNetlink, logger: Logger) {
         self.netlink = netlink

@@ -42,6 +42,7 @@ extension NetworkController {
             internalNetwork: spec.internalNetwork, attachable: spec.attachable, ingress: spec.ingress,
             enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6, ipamDriver: "default",
             ipamOptions: spec.ipamOptions, options: spec.options, labels: spec.labels)
+        record.userSubnets = !spec.subnets.isEmpty
         let probe = Network(record: record, subnets: [])
         if driverName == "bridge" {
             let device = probe.bridgeName
@@ -118,7 +119,7 @@ extension NetworkController {
         if network.record.predefined {
             throw BerthError.forbidden("\(network.name) is a pre-defined network and cannot be removed")
         }
-        if (endpointCounts[network.id] ?? 0) > 0 {
+        if endpointCount(network.id) > 0 {
             throw BerthError.forbidden("error while removing network: network \(network.name) id \(network.id) has active endpoints")
         }
         guard !removing.contains(network.id) else { throw BerthError.notFound("network \(ref) not found") }
@@ -139,7 +140,7 @@ extension NetworkController {
     public func prune(filter: NetworkFilter) async throws -> [String] {
         try filter.validate(accepted: NetworkFilter.pruneKeys)
         let victims = networks.values
-            .filter { !$0.record.predefined && (endpointCounts[$0.id] ?? 0) == 0 && filter.matches($0, endpointCount: 0) }
+            .filter { !$0.record.predefined && endpointCount($0.id) == 0 && filter.matches($0, endpointCount: 0) }
             .sorted { $0.name < $1.name }
         var removed: [String] = []
         for n in victims {

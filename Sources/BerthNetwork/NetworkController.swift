@@ -20,11 +20,18 @@ public actor NetworkController {
     var pendingNames: Set<String> = []
     var pendingBridges: Set<String> = []
     var removing: Set<String> = []
-    /// Endpoint counts per network (containers arrive in a later layer).
-    var endpointCounts: [String: Int] = [:]
+    /// Endpoints by id, and those whose connect is still in flight (they count as users of
+    /// their network, so `network rm` cannot pull the bridge from under a connect).
+    var endpoints: [String: EndpointRecord] = [:]
+    var pendingEndpoints: [String: EndpointRecord] = [:]
+    let sandboxes: (any SandboxProvider)?
 
-    public init(store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger) {
+    public init(
+        store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,
+        sandboxes: (any SandboxProvider)? = nil
+    ) {
         self.store = store
+        self.sandboxes = sandboxes
         self.drivers = Dictionary(drivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.config = config
         self.logger = logger
@@ -40,6 +47,7 @@ public actor NetworkController {
         for n in loaded { ipam.restore(networkID: n.id, configs: n.subnets) }
         loaded = try await ensurePredefined(loaded)
         for n in loaded { networks[n.id] = n }
+        try await restoreEndpoints()
         for (name, driver) in drivers.sorted(by: { $0.key < $1.key }) {
             let mine = networks.values.filter { $0.driver == name }.sorted { $0.record.created < $1.record.created }
             do {
@@ -119,7 +127,7 @@ public actor NetworkController {
     public func list(filter: NetworkFilter = NetworkFilter([:])) throws(BerthError) -> [Network] {
         try filter.validate(accepted: NetworkFilter.listKeys)
         return networks.values
-            .filter { filter.matches($0, endpointCount: endpointCounts[$0.id] ?? 0) }
+            .filter { filter.matches($0, endpointCount: endpointCount($0.id)) }
             .sorted { ($0.name, $0.id) < ($1.name, $1.id) }
     }
 
@@ -128,6 +136,8 @@ public actor NetworkController {
         try NetworkLookup.find(ref, in: Array(networks.values))
     }
 
-    /// Number of endpoints attached to a network.
-    public func endpointCount(_ id: String) -> Int { endpointCounts[id] ?? 0 }
+    /// Number of endpoints attached to a network, connects in flight included.
+    public func endpointCount(_ id: String) -> Int {
+        endpoints.values.count { $0.networkID == id } + pendingEndpoints.values.count { $0.networkID == id }
+    }
 }

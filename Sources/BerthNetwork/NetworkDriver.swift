@@ -1,4 +1,5 @@
 import BerthCore
+import BerthStore
 
 /// What a network driver does in the kernel when networks come and go.
 ///
@@ -16,6 +17,13 @@ public protocol NetworkDriver: Sendable {
     /// Brings the kernel in line with the known networks of this driver at daemon start:
     /// re-creates what is missing and removes what Berth made and no longer knows.
     func reconcile(_ networks: [Network]) async throws
+    /// Plugs an endpoint into its sandbox: interface, addresses, and the default route when
+    /// `providesGateway`. Leaves nothing behind when it throws.
+    func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws
+    /// Unplugs an endpoint; a sandbox or interface that is already gone is not an error.
+    func leave(_ endpoint: EndpointRecord, network: Network) async throws
+    /// Adds the default route through an endpoint that takes over the gateway role.
+    func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`
@@ -29,4 +37,11 @@ public struct PassiveDriver: NetworkDriver {
     public func create(_ network: Network) async throws {}
     public func delete(_ network: Network) async throws {}
     public func reconcile(_ networks: [Network]) async throws {}
+
+    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {
+        throw BerthError.forbidden("container cannot be disconnected from \(network.name) network or connected to \(network.name) network")
+    }
+
+    public func leave(_ endpoint: EndpointRecord, network: Network) async throws {}
+    public func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws {}
 }

@@ -5,6 +5,7 @@ import Synchronization
 public final class MemoryStore: NetworkStore {
     private struct State {
         var networks: [NetworkRecord] = []
+        var endpoints: [EndpointRecord] = []
         var settings: [String: String] = [:]
         var writes = 0
     }
@@ -32,6 +33,26 @@ public final class MemoryStore: NetworkStore {
         state.withLock { s in
             s.writes += 1
             s.networks.removeAll { $0.id == id }
+        }
+    }
+
+    public func endpoints() async throws -> [EndpointRecord] { state.withLock { $0.endpoints } }
+
+    public func saveEndpoint(_ endpoint: EndpointRecord) async throws {
+        state.withLock { s in
+            s.writes += 1
+            if let i = s.endpoints.firstIndex(where: { $0.id == endpoint.id }) {
+                s.endpoints[i] = endpoint
+            } else {
+                s.endpoints.append(endpoint)
+            }
+        }
+    }
+
+    public func deleteEndpoint(id: String) async throws {
+        state.withLock { s in
+            s.writes += 1
+            s.endpoints.removeAll { $0.id == id }
         }
     }
 

@@ -36,6 +36,9 @@ public struct NetworkRecord: Codable, Hashable, Sendable {
     public var labels: [String: String]
     /// `bridge`, `host` and `none`: made by the daemon, never removable.
     public var predefined: Bool
+    /// Whether the user gave the subnets (only then may containers ask for `--ip`).
+    /// Optional so that records written before the field existed still decode.
+    public var userSubnets: Bool?
 
     public init(
         id: String, name: String, driver: String, scope: String = "local", created: Int64,

@@ -7,6 +7,12 @@ public protocol NetworkStore: Sendable {
     func save(_ network: NetworkRecord) async throws
     /// Removes a network; removing a missing one is not an error.
     func deleteNetwork(id: String) async throws
+    /// Every endpoint, in join order.
+    func endpoints() async throws -> [EndpointRecord]
+    /// Inserts or replaces an endpoint.
+    func saveEndpoint(_ endpoint: EndpointRecord) async throws
+    /// Removes an endpoint; removing a missing one is not an error.
+    func deleteEndpoint(id: String) async throws
     /// A daemon-wide setting, nil when unset.
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, _ value: String) async throws

@@ -38,6 +38,14 @@ public final class SQLiteStore: NetworkStore {
                 t.column("value", .text).notNull()
             }
         }
+        m.registerMigration("v2-endpoints") { db in
+            try db.create(table: "endpoint") { t in
+                t.primaryKey("id", .text)
+                t.column("networkID", .text).notNull().indexed()
+                t.column("containerID", .text).notNull().indexed()
+                t.column("body", .blob).notNull()
+            }
+        }
         return m
     }
 
@@ -61,6 +69,29 @@ public final class SQLiteStore: NetworkStore {
     public func deleteNetwork(id: String) async throws {
         try await db.write { db in
             try db.execute(sql: "DELETE FROM network WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func endpoints() async throws -> [EndpointRecord] {
+        let bodies = try await db.read { db in
+            try Data.fetchAll(db, sql: "SELECT body FROM endpoint ORDER BY rowid")
+        }
+        let decoder = JSONDecoder()
+        return try bodies.map { try decoder.decode(EndpointRecord.self, from: $0) }
+    }
+
+    public func saveEndpoint(_ endpoint: EndpointRecord) async throws {
+        let body = try JSONEncoder().encode(endpoint)
+        try await db.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO endpoint (id, networkID, containerID, body) VALUES (?, ?, ?, ?)",
+                arguments: [endpoint.id, endpoint.networkID, endpoint.containerID, body])
+        }
+    }
+
+    public func deleteEndpoint(id: String) async throws {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM endpoint WHERE id = ?", arguments: [id])
         }
     }
 

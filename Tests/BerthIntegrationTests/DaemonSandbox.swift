@@ -55,7 +55,7 @@ final class DaemonSandbox: @unchecked Sendable {
         log.seekToEndOfFile()
         p.standardOutput = log
         p.standardError = log
-        try p.run()
+        try Shell.launch(p)
         daemon = p
         for _ in 0..<200 {
             if let r = try? Shell.run("/usr/bin/env", ["python3", "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])", socket]), r.code == 0 {

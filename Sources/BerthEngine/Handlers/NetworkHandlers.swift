@@ -23,7 +23,8 @@ struct NetworkHandlers: Sendable {
         let filters = try req.filters()
         let nets = try await controller.list(filter: NetworkFilter(filters.values))
         var items: [JSONValue] = []
-        for n in nets { items.append(await resource(n).json(version: req.version)) }
+        // Since API 1.28 the list does not carry each network's containers; inspect does.
+        for n in nets { items.append(await resource(n, detailed: false).json(version: req.version)) }
         return .json(.array(items))
     }
 
@@ -80,14 +81,20 @@ struct NetworkHandlers: Sendable {
         throw BerthError.notFound("No such container: \(container)")
     }
 
-    private func resource(_ n: Network) async -> NetworkResource {
+    private func resource(_ n: Network, detailed: Bool = true) async -> NetworkResource {
         let r = n.record
+        var containers: [String: NetworkResource.Endpoint] = [:]
+        for e in detailed ? await controller.endpoints(network: n.id) : [] {
+            containers[e.containerID] = .init(
+                name: e.containerName, endpointID: e.id, macAddress: e.macAddress,
+                ipv4Address: e.ipv4Address, ipv6Address: e.ipv6Address)
+        }
         return NetworkResource(
             name: r.name, id: r.id, created: Timestamp(nanoseconds: r.created).rfc3339Nano, scope: r.scope,
             driver: r.driver, enableIPv4: r.enableIPv4, enableIPv6: r.enableIPv6, ipamDriver: r.ipamDriver,
             ipamOptions: r.ipamOptions,
             ipamConfig: r.subnets.map { .init(subnet: $0.subnet, ipRange: $0.ipRange, gateway: $0.gateway, auxAddresses: $0.auxAddresses) },
-            internalNetwork: r.internalNetwork, attachable: r.attachable, ingress: r.ingress, containers: [:],
+            internalNetwork: r.internalNetwork, attachable: r.attachable, ingress: r.ingress, containers: containers,
             options: r.options, labels: r.labels)
     }
 }

@@ -16,4 +16,9 @@
 // with. Same prototypes as glibc's.
 int unshare(int flags);
 int setns(int fd, int nstype);
+// <unistd.h> declares pipe2 only under _GNU_SOURCE too (BerthImage: pipes that never leak
+// into a concurrently spawned child).
+int pipe2(int pipefd[2], int flags);
+// setxattr/lgetxattr: BerthImage marks overlayfs opaque directories (trusted.overlay.opaque).
+#include <sys/xattr.h>
 #endif

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCore
+import BerthNetlink
+import BerthStore
+
+extension BridgeDriver {
+    /// A veth pair whose container end is born inside the sandbox under its final name
+    /// (`eth0`…), so it never appears in the daemon's namespace; the host end joins the bridge.
+    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {
+        try await netlink.createVeth(
+            name: endpoint.hostInterface, peerName: endpoint.interfaceName, peerNamespaceFD: sandbox.namespaceFD, mtu: network.mtu)
+        do {
+            try await netlink.setMaster(name: endpoint.hostInterface, master: network.bridgeName)
+            try await netlink.setLinkUp(name: endpoint.hostInterface)
+            let inside = sandbox.netlink
+            if let mac = MACAddress(endpoint.macAddress) { try await inside.setMAC(name: endpoint.interfaceName, mac: mac) }
+            for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
+                if let cidr = CIDR(text) { try await inside.addAddress(cidr, link: endpoint.interfaceName) }
+            }
+            try await inside.setLinkUp(name: "lo")
+            try await inside.setLinkUp(name: endpoint.interfaceName)
+            if providesGateway { try await takeGateway(endpoint, sandbox: sandbox) }
+        } catch {
+            // Deleting the host end removes its peer in the sandbox too.
+            try? await netlink.deleteLink(name: endpoint.hostInterface)
+            throw error
+        }
+    }
+
+    public func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws {
+        for text in [endpoint.gateway4, endpoint.gateway6] where !text.isEmpty {
+            if let gw = IPAddress(text) {
+                try await sandbox.netlink.addRoute(destination: nil, gateway: gw, link: endpoint.interfaceName)
+            }
+        }
+    }
+
+    public func leave(_ endpoint: EndpointRecord, network: Network) async throws {
+        do {
+            try await netlink.deleteLink(name: endpoint.hostInterface)
+        } catch let e as NetlinkError where e.errno == ENODEV {
+            // The sandbox went away first and took the pair with it.
+        }
+    }
+}

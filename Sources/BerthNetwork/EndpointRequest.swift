@@ -1,0 +1,26 @@
+/// What a container asks of a network when it joins one (`--network`, `--ip`, `--ip6`,
+/// `--mac-address`, `--network-alias`, or `network connect --ip --alias`). Addresses are still
+/// text so that errors quote them as the user wrote them.
+public struct EndpointRequest: Sendable, Equatable {
+    public var containerID: String
+    public var containerName: String
+    /// The namespace file of the container's sandbox.
+    public var sandboxKey: String
+    public var ipv4: String?
+    public var ipv6: String?
+    public var macAddress: String?
+    public var aliases: [String]
+
+    public init(
+        containerID: String, containerName: String, sandboxKey: String, ipv4: String? = nil, ipv6: String? = nil,
+        macAddress: String? = nil, aliases: [String] = []
+    ) {
+        self.containerID = containerID
+        self.containerName = containerName
+        self.sandboxKey = sandboxKey
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.macAddress = macAddress
+        self.aliases = aliases
+    }
+}

@@ -1,0 +1,189 @@
+import BerthCore
+import BerthIPAM
+import BerthStore
+
+extension NetworkController {
+    /// Attaches a container's sandbox to a network (`docker run --network`, `network connect`).
+    /// Checks and reservations (address, interface name) happen before the first `await`; a
+    /// failure in the kernel or the store undoes them.
+    public func connect(_ ref: String, _ request: EndpointRequest) async throws -> EndpointRecord {
+        let network = try find(ref)
+        guard let sandboxes else { throw BerthError.internalError("this daemon was started without sandbox support") }
+        guard let driver = drivers[network.driver] else { throw BerthError.notFound("plugin \"\(network.driver)\" not found") }
+        if network.driver == "host" || network.driver == "null" {
+            throw BerthError.forbidden("container cannot be disconnected from \(network.name) network or connected to \(network.name) network")
+        }
+        let mine = (endpoints.values.map { $0 } + pendingEndpoints.values).filter { $0.containerID == request.containerID }
+        if mine.contains(where: { $0.networkID == network.id }) {
+            throw BerthError.forbidden("endpoint with name \(request.containerName) already exists in network \(network.name)")
+        }
+        try Self.validate(request, on: network)
+        let mac: MACAddress?
+        if let text = request.macAddress, !text.isEmpty {
+            guard let m = MACAddress(text) else { throw BerthError.invalidArgument("invalid MAC address: \(text)") }
+            mac = m
+        } else {
+            mac = nil
+        }
+
+        // Reservations, synchronously.
+        let v4 = try allocate(network, family: .v4, requested: request.ipv4)
+        let v6: CIDR?
+        do {
+            v6 = try allocate(network, family: .v6, requested: request.ipv6)
+        } catch {
+            if let v4 { ipam.releaseAddress(networkID: network.id, v4.address) }
+            throw error
+        }
+        let release = { [network] in
+            if let v4 { self.ipam.releaseAddress(networkID: network.id, v4.address) }
+            if let v6 { self.ipam.releaseAddress(networkID: network.id, v6.address) }
+        }
+        let used = Set(mine.map(\.interfaceName))
+        let prefix = network.record.options[BridgeOptions.containerInterfacePrefix] ?? "eth"
+        let ifName = (0...).lazy.map { "\(prefix)\($0)" }.first { !used.contains($0) } ?? "\(prefix)0"
+        let providesGateway = !network.record.internalNetwork && !mine.contains { self.providesGateway($0) }
+        let endpoint = EndpointRecord(
+            id: Identifier.random(), networkID: network.id, containerID: request.containerID,
+            containerName: request.containerName, sandboxKey: request.sandboxKey, interfaceName: ifName,
+            hostInterface: "veth" + Identifier.random().prefix(7),
+            macAddress: (mac ?? v4.flatMap { if case .v4(let a) = $0.address { MACAddress.derived(from: a) } else { nil } } ?? MACAddress.random()).description,
+            ipv4Address: v4?.description ?? "", ipv6Address: v6?.description ?? "",
+            gateway4: v4 == nil ? "" : network.subnets.first { $0.family == .v4 }?.gateway.description ?? "",
+            gateway6: v6 == nil ? "" : network.subnets.first { $0.family == .v6 }?.gateway.description ?? "",
+            aliases: request.aliases, requestedIPv4: request.ipv4 ?? "", requestedIPv6: request.ipv6 ?? "",
+            order: (mine.map(\.order).max() ?? -1) + 1)
+        pendingEndpoints[endpoint.id] = endpoint
+        defer { pendingEndpoints[endpoint.id] = nil }
+
+        let sandbox: SandboxHandle
+        do {
+            sandbox = try await sandboxes.open(request.sandboxKey)
+        } catch {
+            release()
+            throw BerthError.internalError("cannot open the network namespace of container \(request.containerName): \(error)", cause: error)
+        }
+        defer { sandbox.close() }
+        do {
+            try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
+        } catch {
+            release()
+            throw BerthError.wrap(error)
+        }
+        do {
+            try await store.saveEndpoint(endpoint)
+        } catch {
+            try? await driver.leave(endpoint, network: network)
+            release()
+            throw BerthError.internalError("cannot save the endpoint of \(request.containerName) on \(network.name): \(error)", cause: error)
+        }
+        endpoints[endpoint.id] = endpoint
+        return endpoint
+    }
+
+    /// Detaches a container from a network. When the endpoint carried the default route, the
+    /// next endpoint of the sandbox takes it over.
+    public func disconnect(_ ref: String, containerID: String, force: Bool = false) async throws {
+        let network = try find(ref)
+        guard let endpoint = endpoints.values.first(where: { $0.networkID == network.id && $0.containerID == containerID }) else {
+            if network.driver == "host" {
+                throw BerthError.forbidden("container cannot be disconnected from host network or connected to host network")
+            }
+            throw BerthError.forbidden("container \(containerID) is not connected to network \(network.name)")
+        }
+        try await removeEndpoint(endpoint, network: network, force: force)
+    }
+
+    /// Detaches a container from every network (container removal or stop).
+    public func disconnectAll(containerID: String) async throws {
+        for e in endpoints.values.filter({ $0.containerID == containerID }).sorted(by: { $0.order > $1.order }) {
+            if let n = networks[e.networkID] { try await removeEndpoint(e, network: n, force: true) }
+        }
+    }
+
+    private func removeEndpoint(_ endpoint: EndpointRecord, network: Network, force: Bool) async throws {
+        let hadGateway = providesGateway(endpoint)
+        endpoints[endpoint.id] = nil
+        do {
+            try await drivers[network.driver]?.leave(endpoint, network: network)
+        } catch where !force {
+            endpoints[endpoint.id] = endpoint
+            throw BerthError.internalError("cannot disconnect \(endpoint.containerName) from \(network.name): \(error)", cause: error)
+        } catch {
+            logger.warning("disconnect \(endpoint.containerName) from \(network.name): \(error)")
+        }
+        for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
+            if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }
+        }
+        try await store.deleteEndpoint(id: endpoint.id)
+        if hadGateway, let sandboxes,
+            let heir = endpoints.values.filter({ $0.containerID == endpoint.containerID && !(networks[$0.networkID]?.record.internalNetwork ?? true) })
+                .min(by: { $0.order < $1.order }), let heirNetwork = networks[heir.networkID] {
+            do {
+                let sandbox = try await sandboxes.open(heir.sandboxKey)
+                defer { sandbox.close() }
+                try await drivers[heirNetwork.driver]?.takeGateway(heir, sandbox: sandbox)
+            } catch {
+                logger.warning("moving the default route of \(heir.containerName) to \(heirNetwork.name): \(error)")
+            }
+        }
+    }
+
+    /// The endpoints of a container, in join order.
+    public func endpoints(container id: String) -> [EndpointRecord] {
+        endpoints.values.filter { $0.containerID == id }.sorted { $0.order < $1.order }
+    }
+
+    /// The endpoints on a network, for `Containers` in network inspect.
+    public func endpoints(network id: String) -> [EndpointRecord] {
+        endpoints.values.filter { $0.networkID == id }.sorted { $0.containerID < $1.containerID }
+    }
+
+    /// Whether the endpoint carries its sandbox's default route: the earliest-joined endpoint
+    /// on a network that is not internal.
+    func providesGateway(_ e: EndpointRecord) -> Bool {
+        guard let n = networks[e.networkID], !n.record.internalNetwork else { return false }
+        let rivals = (endpoints.values.map { $0 } + pendingEndpoints.values).filter {
+            $0.containerID == e.containerID && $0.id != e.id && !(networks[$0.networkID]?.record.internalNetwork ?? true)
+        }
+        return !rivals.contains { $0.order < e.order }
+    }
+
+    /// dockerd's rules for user-chosen addresses and aliases.
+    static func validate(_ r: EndpointRequest, on network: Network) throws(BerthError) {
+        let wantsIP = !(r.ipv4 ?? "").isEmpty || !(r.ipv6 ?? "").isEmpty
+        if network.record.predefined {
+            if wantsIP { throw .invalidArgument("user specified IP address is supported on user defined networks only") }
+            if !r.aliases.isEmpty { throw .invalidArgument("network-scoped alias is supported only for containers in user defined networks") }
+        } else if wantsIP && network.record.userSubnets != true {
+            throw .invalidArgument("user specified IP address is supported only when connecting to networks with user configured subnets")
+        }
+    }
+
+    /// Allocates the endpoint's address of one family: the requested one, or the next free.
+    private func allocate(_ network: Network, family: IPFamily, requested: String?) throws -> CIDR? {
+        let hasFamily = network.subnets.contains { $0.family == family }
+        if let text = requested, !text.isEmpty {
+            guard let ip = IPAddress(text), ip.family == family else {
+                throw BerthError.invalidArgument("invalid IP\(family == .v4 ? "v4" : "v6") address: \(text)")
+            }
+            do { return try ipam.allocate(networkID: network.id, family: family, preferred: ip) } catch { throw error.berthError }
+        }
+        guard hasFamily else { return nil }
+        do { return try ipam.allocate(networkID: network.id, family: family) } catch { throw error.berthError }
+    }
+
+    /// Reads endpoints back at start and re-reserves their addresses.
+    func restoreEndpoints() async throws {
+        for e in try await store.endpoints() {
+            guard networks[e.networkID] != nil else {
+                try await store.deleteEndpoint(id: e.id)
+                continue
+            }
+            for text in [e.ipv4Address, e.ipv6Address] where !text.isEmpty {
+                if let c = CIDR(text) { _ = try? ipam.allocate(networkID: e.networkID, family: c.family, preferred: c.address) }
+            }
+            endpoints[e.id] = e
+        }
+    }
+}
