@@ -37,9 +37,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: nio),
         ]),
+        lib("BerthContainers", [
+            "BerthCore", "BerthStore", "BerthNetwork", "BerthRuntime", "BerthImage",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         lib("BerthAPI", ["BerthCore"]),
         lib("BerthEngine", [
-            "BerthCore", "BerthAPI", "BerthNetwork", "BerthIPAM", "BerthStore", "BerthNetlink",
+            "BerthCore", "BerthAPI", "BerthNetwork", "BerthIPAM", "BerthStore", "BerthNetlink", "BerthImage", "BerthRuntime", "BerthContainers",
             .product(name: "NIOCore", package: nio),
             .product(name: "NIOPosix", package: nio),
             .product(name: "NIOHTTP1", package: nio),
@@ -66,7 +70,7 @@ let package = Package(
             name: "BerthUnitTests",
             dependencies: [
                 "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
-                "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage",
+                "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage", "BerthContainers",
             ],
             swiftSettings: settings),
         .testTarget(

@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_daemon() {
-  ip netns exec "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >>"$ROOT/berthd.log" 2>&1 &
+  "$(dirname "$0")/in-sandbox.sh" "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >>"$ROOT/berthd.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do [ -S "$SOCK" ] && "$BIN/berth" version >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "berthd did not start:"; cat "$ROOT/berthd.log"; exit 1

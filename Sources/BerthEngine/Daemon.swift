@@ -1,9 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BerthContainers
 import BerthCore
+import BerthImage
 import BerthNetlink
 import BerthNetwork
+import BerthRuntime
 import BerthStore
 import Foundation
 import Logging
@@ -54,7 +57,7 @@ public struct Daemon {
         let controller = NetworkController(
             store: store,
             drivers: [BridgeDriver(netlink: netlink, logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
-            config: config.network, logger: logger)
+            config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool))
         try await controller.start()
 
         let daemonID: String
@@ -65,9 +68,20 @@ public struct Daemon {
             try await store.setSetting("daemon-id", daemonID)
         }
 
+        let images = try await ImageStore.open(dataRoot: config.dataRoot)
+        let paths = ContainerPaths(dataRoot: config.dataRoot, execRoot: config.execRoot)
+        let runtime = ConmonRuncRuntime(configuration: .init(
+            runcRoot: config.execRoot + "/runc", socketDirectory: config.execRoot + "/conmon"))
+        let containers = ContainerService(
+            store: store, images: images, rootfs: RootfsManager(dataRoot: config.dataRoot), runtime: runtime,
+            network: controller, paths: paths, logger: logger)
+        try await containers.restore()
+
         var router = Router()
         SystemHandlers(config: config, daemonID: daemonID, networks: { 0 }).register(&router)
-        NetworkHandlers(controller: controller).register(&router)
+        NetworkHandlers(controller: controller, containers: containers).register(&router)
+        ContainerHandlers(containers: containers, network: controller, paths: paths).register(&router)
+        ImageHandlers(store: images).register(&router)
 
         let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)
         let group = ServiceGroup(

@@ -150,7 +150,7 @@ extension NetworkController {
     }
 
     /// dockerd's rules for user-chosen addresses and aliases.
-    static func validate(_ r: EndpointRequest, on network: Network) throws(BerthError) {
+    public static func validate(_ r: EndpointRequest, on network: Network) throws(BerthError) {
         let wantsIP = !(r.ipv4 ?? "").isEmpty || !(r.ipv6 ?? "").isEmpty
         if network.record.predefined {
             if wantsIP { throw .invalidArgument("user specified IP address is supported on user defined networks only") }
@@ -185,5 +185,15 @@ extension NetworkController {
             }
             endpoints[e.id] = e
         }
+    }
+}
+
+extension NetworkController {
+    /// Brings up the loopback of a sandbox that joins no network (`--network none`).
+    public func bringUpLoopback(sandboxKey: String) async throws {
+        guard let sandboxes else { throw BerthError.internalError("this daemon was started without sandbox support") }
+        let sandbox = try await sandboxes.open(sandboxKey)
+        defer { sandbox.close() }
+        try await sandbox.netlink.setLinkUp(name: "lo")
     }
 }

@@ -2,10 +2,11 @@ import Synchronization
 
 /// An in-memory `NetworkStore` for tests; it also counts writes so tests can check that a
 /// failed operation wrote nothing.
-public final class MemoryStore: NetworkStore {
+public final class MemoryStore: NetworkStore, ContainerStore {
     private struct State {
         var networks: [NetworkRecord] = []
         var endpoints: [EndpointRecord] = []
+        var containers: [ContainerRecord] = []
         var settings: [String: String] = [:]
         var writes = 0
     }
@@ -53,6 +54,26 @@ public final class MemoryStore: NetworkStore {
         state.withLock { s in
             s.writes += 1
             s.endpoints.removeAll { $0.id == id }
+        }
+    }
+
+    public func containers() async throws -> [ContainerRecord] { state.withLock { $0.containers } }
+
+    public func saveContainer(_ container: ContainerRecord) async throws {
+        state.withLock { s in
+            s.writes += 1
+            if let i = s.containers.firstIndex(where: { $0.id == container.id }) {
+                s.containers[i] = container
+            } else {
+                s.containers.append(container)
+            }
+        }
+    }
+
+    public func deleteContainer(id: String) async throws {
+        state.withLock { s in
+            s.writes += 1
+            s.containers.removeAll { $0.id == id }
         }
     }
 

@@ -6,7 +6,7 @@ import GRDB
 ///
 /// Reads and writes go through GRDB's async API, which runs them on GRDB's own queue, so
 /// the Swift cooperative pool never blocks on file I/O.
-public final class SQLiteStore: NetworkStore {
+public final class SQLiteStore: NetworkStore, ContainerStore {
     private let db: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
@@ -43,6 +43,14 @@ public final class SQLiteStore: NetworkStore {
                 t.primaryKey("id", .text)
                 t.column("networkID", .text).notNull().indexed()
                 t.column("containerID", .text).notNull().indexed()
+                t.column("body", .blob).notNull()
+            }
+        }
+        m.registerMigration("v3-containers") { db in
+            try db.create(table: "container") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull().unique()
+                t.column("created", .integer).notNull()
                 t.column("body", .blob).notNull()
             }
         }
@@ -92,6 +100,29 @@ public final class SQLiteStore: NetworkStore {
     public func deleteEndpoint(id: String) async throws {
         try await db.write { db in
             try db.execute(sql: "DELETE FROM endpoint WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func containers() async throws -> [ContainerRecord] {
+        let bodies = try await db.read { db in
+            try Data.fetchAll(db, sql: "SELECT body FROM container ORDER BY created, id")
+        }
+        let decoder = JSONDecoder()
+        return try bodies.map { try decoder.decode(ContainerRecord.self, from: $0) }
+    }
+
+    public func saveContainer(_ container: ContainerRecord) async throws {
+        let body = try JSONEncoder().encode(container)
+        try await db.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO container (id, name, created, body) VALUES (?, ?, ?, ?)",
+                arguments: [container.id, container.name, container.created, body])
+        }
+    }
+
+    public func deleteContainer(id: String) async throws {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM container WHERE id = ?", arguments: [id])
         }
     }
 

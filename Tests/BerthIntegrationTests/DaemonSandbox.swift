@@ -16,6 +16,10 @@ final class DaemonSandbox: @unchecked Sendable {
     private var cleanups: [() -> Void] = []
     let extraArgs: [String]
 
+    static var repoRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
     static var binDir: String {
         if let d = ProcessInfo.processInfo.environment["BERTH_BIN_DIR"], !d.isEmpty { return d }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -44,8 +48,9 @@ final class DaemonSandbox: @unchecked Sendable {
     /// Starts berthd in the namespace and waits until the API answers.
     func start(args: [String]? = nil) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", namespace, Self.binDir + "/berthd", "-H", host, "--data-root", dataRoot,
+        // scripts/in-sandbox.sh: `ip netns exec` plus the cgroup mounts runc needs.
+        p.executableURL = URL(fileURLWithPath: Self.repoRoot + "/scripts/in-sandbox.sh")
+        p.arguments = [namespace, Self.binDir + "/berthd", "-H", host, "--data-root", dataRoot,
                        "--exec-root", root + "/exec"] + (args ?? extraArgs)
         let logPath = root + "/berthd.log"
         if !FileManager.default.fileExists(atPath: logPath) {

@@ -1,10 +1,13 @@
 import BerthAPI
+import BerthContainers
 import BerthCore
 import BerthNetwork
+import BerthStore
 
 /// `/networks` endpoints: translate wire bodies into controller calls and back.
 struct NetworkHandlers: Sendable {
     let controller: NetworkController
+    let containers: ContainerService
 
     func register(_ r: inout Router) {
         r.add(["GET"], "/networks") { req in try await list(req) }
@@ -15,8 +18,8 @@ struct NetworkHandlers: Sendable {
             try await controller.remove(req.params["id"] ?? "")
             return .noContent()
         }
-        r.add(["POST"], "/networks/{id}/connect") { req in try await attach(req) }
-        r.add(["POST"], "/networks/{id}/disconnect") { req in try await attach(req) }
+        r.add(["POST"], "/networks/{id}/connect") { req in try await connect(req) }
+        r.add(["POST"], "/networks/{id}/disconnect") { req in try await disconnect(req) }
     }
 
     private func list(_ req: APIRequest) async throws -> APIResponse {
@@ -72,13 +75,28 @@ struct NetworkHandlers: Sendable {
         return .json(.obj(["NetworksDeleted": removed.isEmpty ? .null : .array(removed.map { .string($0) })]))
     }
 
-    /// Connect and disconnect need containers, which no engine of this version can hold: the
-    /// network is checked, then the container is reported missing, as dockerd would.
-    private func attach(_ req: APIRequest) async throws -> APIResponse {
-        _ = try await controller.find(req.params["id"] ?? "")
+    /// `{"Container": "...", "EndpointConfig": {"IPAMConfig": {...}, "Aliases": [...]}}`.
+    private func connect(_ req: APIRequest) async throws -> APIResponse {
+        let network = try await controller.find(req.params["id"] ?? "")
         let body = try req.jsonBody()
         let container = body["Container"]?.stringValue ?? ""
-        throw BerthError.notFound("No such container: \(container)")
+        let config = body["EndpointConfig"].flatMap { $0 == .null ? nil : $0 }
+        let ipam = config?["IPAMConfig"].flatMap { $0 == .null ? nil : $0 }
+        let request = ContainerRecord.NetworkRequest(
+            network: network.name,
+            ipv4: ipam?["IPv4Address"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            ipv6: ipam?["IPv6Address"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            aliases: config?["Aliases"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            macAddress: config?["MacAddress"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
+        try await containers.connect(container, network: network.id, request: request)
+        return APIResponse(status: 200)
+    }
+
+    private func disconnect(_ req: APIRequest) async throws -> APIResponse {
+        let network = try await controller.find(req.params["id"] ?? "")
+        let body = try req.jsonBody()
+        try await containers.disconnect(body["Container"]?.stringValue ?? "", network: network.id, force: body["Force"]?.boolValue ?? false)
+        return APIResponse(status: 200)
     }
 
     private func resource(_ n: Network, detailed: Bool = true) async -> NetworkResource {

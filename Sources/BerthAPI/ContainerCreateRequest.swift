@@ -1,0 +1,83 @@
+/// The body of `POST /containers/create`, read as dockerd reads it (keys case-insensitive,
+/// unknown keys ignored, `Cmd`/`Entrypoint` as a list or a single string).
+public struct ContainerCreateRequest: Equatable, Sendable {
+    public struct Endpoint: Equatable, Sendable {
+        public var network: String
+        public var ipv4: String?
+        public var ipv6: String?
+        public var aliases: [String]
+        public var macAddress: String?
+    }
+
+    public var image: String
+    public var cmd: [String]?
+    public var entrypoint: [String]?
+    public var env: [String]
+    public var hostname: String
+    public var domainname: String
+    public var user: String
+    public var workingDir: String
+    public var tty: Bool
+    public var openStdin: Bool
+    public var labels: [String: String]
+    public var macAddress: String?
+    public var networkMode: String
+    public var autoRemove: Bool
+    public var dns: [String]
+    public var dnsSearch: [String]
+    public var dnsOptions: [String]
+    public var extraHosts: [String]
+    /// `NetworkingConfig.EndpointsConfig`, in the order given.
+    public var endpoints: [Endpoint]
+
+    public init(json: JSONValue) throws(APIError) {
+        guard json.members != nil else { throw .invalidParameter("invalid JSON body: expected an object, got \(json.typeName)") }
+        let r = FieldReader(json, path: "")
+        image = try r.string("Image") ?? ""
+        cmd = try r.stringList("Cmd")
+        entrypoint = try r.stringList("Entrypoint")
+        env = try r.stringList("Env") ?? []
+        hostname = try r.string("Hostname") ?? ""
+        domainname = try r.string("Domainname") ?? ""
+        user = try r.string("User") ?? ""
+        workingDir = try r.string("WorkingDir") ?? ""
+        tty = try r.bool("Tty") ?? false
+        openStdin = try r.bool("OpenStdin") ?? false
+        labels = try r.stringMap("Labels") ?? [:]
+        macAddress = try r.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 }
+        let host = json["HostConfig"].flatMap { $0 == .null ? nil : $0 } ?? .object([])
+        let h = FieldReader(host, path: "HostConfig")
+        networkMode = try h.string("NetworkMode") ?? ""
+        autoRemove = try h.bool("AutoRemove") ?? false
+        dns = try h.stringList("Dns") ?? []
+        dnsSearch = try h.stringList("DnsSearch") ?? []
+        dnsOptions = try h.stringList("DnsOptions") ?? []
+        extraHosts = try h.stringList("ExtraHosts") ?? []
+        endpoints = []
+        if let nc = json["NetworkingConfig"], let ec = nc["EndpointsConfig"], let members = ec.members {
+            for m in members where m.value != .null {
+                let e = FieldReader(m.value, path: "NetworkingConfig.EndpointsConfig.\(m.key)")
+                let ipam = m.value["IPAMConfig"].flatMap { $0 == .null ? nil : FieldReader($0, path: "IPAMConfig") }
+                endpoints.append(Endpoint(
+                    network: m.key,
+                    ipv4: try ipam?.string("IPv4Address").flatMap { $0.isEmpty ? nil : $0 },
+                    ipv6: try ipam?.string("IPv6Address").flatMap { $0.isEmpty ? nil : $0 },
+                    aliases: try e.stringList("Aliases") ?? [],
+                    macAddress: try e.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 }))
+            }
+        }
+    }
+}
+
+extension FieldReader {
+    /// A list of strings, or a single string as one element (Go's `strslice.StrSlice`).
+    func stringList(_ k: String) throws(APIError) -> [String]? {
+        guard let v = json[k], v != .null else { return nil }
+        if let s = v.stringValue { return [s] }
+        guard let items = v.arrayValue else { throw .invalidParameter("json: cannot unmarshal \(v.typeName) into field \(k) of type []string") }
+        return try items.map { item throws(APIError) in
+            guard let s = item.stringValue else { throw .invalidParameter("json: cannot unmarshal \(item.typeName) into field \(k) of type string") }
+            return s
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import BerthCore
+import BerthImage
+import BerthStore
+
+extension ContainerService {
+    /// Creates a container: resolves the image, checks the name, records the root filesystem.
+    /// Networks are checked at start, as dockerd 20.10 does.
+    public func create(_ spec: ContainerCreateSpec) async throws -> ContainerRecord {
+        let taken = Set(containers.values.map(\.name)).union(pendingNames)
+        let name: String
+        if let requested = spec.name, !requested.isEmpty {
+            let bare = requested.hasPrefix("/") ? String(requested.dropFirst()) : requested
+            guard ContainerNames.isValid(bare) else {
+                throw BerthError.invalidArgument("Invalid container name (\(requested)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            }
+            if let other = containers.values.first(where: { $0.name == bare }) {
+                throw BerthError.conflict("Conflict. The container name \"/\(bare)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
+            }
+            guard !pendingNames.contains(bare) else {
+                throw BerthError.conflict("Conflict. The container name \"/\(bare)\" is already in use. You have to remove (or rename) that container to be able to reuse that name.")
+            }
+            name = bare
+        } else {
+            name = ContainerNames.random(avoiding: taken)
+        }
+        let mode = spec.networkMode.isEmpty || spec.networkMode == "default" ? "bridge" : spec.networkMode
+        if mode.hasPrefix("container:") {
+            throw BerthError(.notImplemented, "--network container:<name> is not supported by Berth yet")
+        }
+        pendingNames.insert(name)
+        defer { pendingNames.remove(name) }
+
+        let image = try await images.image(spec.image)
+        let run = image.runConfig
+        let id = Identifier.random()
+        let hostname = spec.hostname.isEmpty ? (mode == "host" ? "" : Identifier.short(id)) : spec.hostname
+        var record = ContainerRecord(
+            id: id, name: name, created: Timestamp.now().nanoseconds, imageReference: spec.image, imageID: image.id,
+            hostname: hostname, domainname: spec.domainname, user: spec.user.isEmpty ? run.user : spec.user,
+            env: Self.mergeEnv(image: run.env ?? [], container: spec.env),
+            cmd: spec.cmd ?? (spec.entrypoint == nil ? run.cmd ?? [] : []),
+            entrypoint: spec.entrypoint ?? run.entrypoint ?? [],
+            workingDir: spec.workingDir.isEmpty ? run.workingDir : spec.workingDir,
+            tty: spec.tty, openStdin: spec.openStdin, labels: spec.labels, networkMode: mode,
+            autoRemove: spec.autoRemove, dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions,
+            extraHosts: spec.extraHosts)
+        if record.path.isEmpty {
+            throw BerthError.invalidArgument("No command specified")
+        }
+        switch mode {
+        case "host", "none": record.networks = []
+        default:
+            let first = spec.endpoints.first { $0.network == mode } ?? .init(network: mode)
+            record.networks = [first] + spec.endpoints.filter { $0.network != mode }
+        }
+        _ = try await rootfs.create(containerID: id, image: image)
+        do {
+            try await store.saveContainer(record)
+        } catch {
+            try? await rootfs.remove(containerID: id)
+            throw BerthError.internalError("cannot save container \(name): \(error)", cause: error)
+        }
+        containers[id] = record
+        logger.info("container created", metadata: ["name": "\(name)", "id": "\(Identifier.short(id))"])
+        return record
+    }
+
+    /// The image's environment overlaid with the container's (same key: the container wins).
+    static func mergeEnv(image: [String], container: [String]) -> [String] {
+        func key(_ kv: String) -> Substring { kv.split(separator: "=", maxSplits: 1).first ?? Substring(kv) }
+        var out = image
+        for kv in container {
+            if let i = out.firstIndex(where: { key($0) == key(kv) }) { out[i] = kv } else { out.append(kv) }
+        }
+        if !out.contains(where: { key($0) == "PATH" }) {
+            out.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0)
+        }
+        return out
+    }
+}

@@ -1,0 +1,59 @@
+import BerthCore
+import BerthNetwork
+import BerthStore
+
+extension ContainerService {
+    /// `docker network connect`: a running container gets its interface at once; a stopped one
+    /// joins at its next start.
+    public func connect(_ ref: String, network networkRef: String, request: ContainerRecord.NetworkRequest) async throws {
+        var c = try find(ref)
+        let net = try await network.find(networkRef)
+        if c.networkMode == "host" || c.networkMode == "none" {
+            throw BerthError.forbidden("container sharing network namespace with another container or host cannot be connected to any other network")
+        }
+        if net.driver == "host" || net.driver == "null" {
+            throw BerthError.forbidden("container cannot be disconnected from \(net.name) network or connected to \(net.name) network")
+        }
+        var names: [String] = []
+        for r in c.networks { names.append((try? await network.find(r.network))?.id ?? r.network) }
+        if names.contains(net.id) {
+            throw BerthError.forbidden("endpoint with name \(c.name) already exists in network \(net.name)")
+        }
+        var stored = request
+        stored.network = net.name
+        if c.status == .running {
+            _ = try await network.connect(net.id, EndpointRequest(
+                containerID: c.id, containerName: c.name, sandboxKey: paths.sandboxKey(c.id), ipv4: request.ipv4,
+                ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases))
+        } else {
+            try NetworkController.validate(
+                EndpointRequest(containerID: c.id, containerName: c.name, sandboxKey: "", ipv4: request.ipv4, ipv6: request.ipv6, aliases: request.aliases),
+                on: net)
+        }
+        c.networks.append(stored)
+        containers[c.id] = c
+        try await store.saveContainer(c)
+    }
+
+    /// `docker network disconnect`.
+    public func disconnect(_ ref: String, network networkRef: String, force: Bool) async throws {
+        var c = try find(ref)
+        let net = try await network.find(networkRef)
+        if net.driver == "host" {
+            throw BerthError.forbidden("container cannot be disconnected from host network or connected to host network")
+        }
+        var index: Int?
+        for (i, r) in c.networks.enumerated() where (try? await network.find(r.network))?.id == net.id || r.network == net.name {
+            index = i
+        }
+        guard let i = index else {
+            throw BerthError.forbidden("container \(c.id) is not connected to network \(net.name)")
+        }
+        if c.status == .running {
+            try await network.disconnect(net.id, containerID: c.id, force: force)
+        }
+        c.networks.remove(at: i)
+        containers[c.id] = c
+        try await store.saveContainer(c)
+    }
+}

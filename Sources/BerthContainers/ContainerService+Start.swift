@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCore
+import BerthNetwork
+import BerthRuntime
+import BerthStore
+import Foundation
+
+extension ContainerService {
+    /// Starts a container: its sandbox (a network namespace Berth makes before the process
+    /// exists), its endpoints, its /etc files, its root filesystem, then runc under conmon.
+    /// Whatever was made is undone if a later step fails, and the error is kept in its state.
+    public func start(_ ref: String) async throws {
+        var c = try find(ref)
+        if c.status == .running { return }
+        var undo: [@Sendable () async -> Void] = []
+        let id = c.id
+        do {
+            let sandbox = try await makeSandbox(c)
+            if let key = sandbox { undo.append { try? NetworkNamespace.remove(at: key) } }
+            undo.append { [network] in try? await network.disconnectAll(containerID: id) }
+            if let key = sandbox {
+                for request in c.networks {
+                    _ = try await network.connect(request.network, EndpointRequest(
+                        containerID: c.id, containerName: c.name, sandboxKey: key, ipv4: request.ipv4,
+                        ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases))
+                }
+            }
+            let mounts = try await writeEtcFiles(c)
+            let root = try await rootfs.prepare(containerID: c.id)
+            undo.append { [rootfs] in try? await rootfs.release(containerID: id) }
+            let directory = paths.containerDirectory(c.id)
+            let spec = ContainerSpec(
+                id: c.id, rootfs: root, args: c.entrypoint + c.cmd, env: c.env,
+                cwd: c.workingDir.isEmpty ? "/" : c.workingDir, hostname: c.hostname, tty: c.tty, openStdin: c.openStdin,
+                networkNamespacePath: sandbox, mounts: mounts)
+            try? await runtime.delete(id: c.id, force: true)
+            let pid = try await runtime.create(spec, bundle: directory + "/bundle", logPath: directory + "/container.log", exitDirectory: paths.exitDirectory)
+            undo.append { [runtime] in try? await runtime.delete(id: id, force: true) }
+            try await runtime.start(id: c.id)
+            c.status = .running
+            c.pid = pid
+            c.startedAt = Timestamp.now().nanoseconds
+            c.finishedAt = 0
+            c.exitCode = 0
+            c.error = ""
+            containers[c.id] = c
+            try await store.saveContainer(c)
+            watch(c.id)
+            logger.info("container started", metadata: ["name": "\(c.name)", "pid": "\(pid)"])
+        } catch {
+            while let step = undo.popLast() { await step() }
+            c.error = BerthError.wrap(error).message
+            containers[c.id] = c
+            try? await store.saveContainer(c)
+            throw error
+        }
+    }
+
+    /// The sandbox key, or nil for `--network host` (the daemon's own namespace).
+    private func makeSandbox(_ c: ContainerRecord) async throws -> String? {
+        if c.networkMode == "host" { return nil }
+        for request in c.networks { _ = try await network.find(request.network) }
+        let key = paths.sandboxKey(c.id)
+        try FileManager.default.createDirectory(atPath: paths.execRoot + "/netns", withIntermediateDirectories: true)
+        try? NetworkNamespace.remove(at: key)
+        try await NetworkNamespace.create(at: key)
+        if c.networks.isEmpty {
+            // --network none: only a loopback, up.
+            try await network.bringUpLoopback(sandboxKey: key)
+        }
+        return key
+    }
+
+    /// Writes hosts, hostname and resolv.conf for the container and returns their bind mounts.
+    private func writeEtcFiles(_ c: ContainerRecord) async throws -> [ContainerSpec.BindMount] {
+        let dir = paths.containerDirectory(c.id)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let hostResolv = ResolvConf(parsing: (try? String(contentsOfFile: paths.hostResolvConf, encoding: .utf8)) ?? "")
+        let hosts: String
+        let resolv: ResolvConf
+        if c.networkMode == "host" {
+            hosts = (try? String(contentsOfFile: paths.hostHosts, encoding: .utf8)) ?? EtcHosts().rendered
+            resolv = hostResolv
+        } else {
+            var h = EtcHosts(extra: c.extraHosts.compactMap(Self.extraHost))
+            for e in await network.endpoints(container: c.id) where !e.ipv4Address.isEmpty {
+                let ip = e.ipv4Address.split(separator: "/").first.map(String.init) ?? e.ipv4Address
+                h.own.append(.init(address: ip, names: EtcHosts.ownNames(hostname: c.hostname, domainname: c.domainname)))
+            }
+            hosts = h.rendered
+            // Until the embedded DNS server lands, every network gets the host's resolvers.
+            resolv = ResolvConf.forContainer(host: hostResolv, embeddedDNS: false, dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions)
+        }
+        try hosts.write(toFile: dir + "/hosts", atomically: true, encoding: .utf8)
+        try resolv.rendered.write(toFile: dir + "/resolv.conf", atomically: true, encoding: .utf8)
+        try (c.hostname + "\n").write(toFile: dir + "/hostname", atomically: true, encoding: .utf8)
+        return [
+            .init(source: dir + "/hosts", destination: "/etc/hosts"),
+            .init(source: dir + "/resolv.conf", destination: "/etc/resolv.conf"),
+            .init(source: dir + "/hostname", destination: "/etc/hostname"),
+        ]
+    }
+
+    /// `name:ip` or `name=ip` from `--add-host`.
+    static func extraHost(_ s: String) -> EtcHosts.Record? {
+        guard let i = s.firstIndex(where: { $0 == ":" || $0 == "=" }) else { return nil }
+        var ip = String(s[s.index(after: i)...])
+        if ip.hasPrefix("[") && ip.hasSuffix("]") { ip = String(ip.dropFirst().dropLast()) }
+        return EtcHosts.Record(address: ip, names: [String(s[..<i])])
+    }
+}

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCore
+import BerthNetwork
+import BerthStore
+import Foundation
+
+extension ContainerService {
+    /// Watches a running container's exit on a task that waits off the cooperative pool
+    /// (the runtime's exit watcher runs on a thread Berth owns).
+    func watch(_ id: String) {
+        let runtime = self.runtime
+        Task {
+            let code = (try? await runtime.waitExit(id: id)) ?? 255
+            await self.exited(id, code: code)
+        }
+    }
+
+    /// Records an exit and releases what a stopped container does not keep: its endpoints,
+    /// its sandbox, its runtime state and its root filesystem mount.
+    func exited(_ id: String, code: Int32) async {
+        guard var c = containers[id], c.status == .running else { return }
+        c.status = .exited
+        c.exitCode = code
+        c.pid = 0
+        c.finishedAt = Timestamp.now().nanoseconds
+        containers[id] = c
+        try? await store.saveContainer(c)
+        await teardown(c)
+        logger.info("container exited", metadata: ["name": "\(c.name)", "code": "\(code)"])
+        if c.autoRemove { try? await remove(id, force: true) }
+    }
+
+    func teardown(_ c: ContainerRecord) async {
+        try? await network.disconnectAll(containerID: c.id)
+        try? NetworkNamespace.remove(at: paths.sandboxKey(c.id))
+        try? await runtime.delete(id: c.id, force: true)
+        try? await rootfs.release(containerID: c.id)
+    }
+
+    /// Sends `signal` (default SIGKILL), as `docker kill` does.
+    public func kill(_ ref: String, signal: Int32 = SIGKILL) async throws {
+        let c = try find(ref)
+        guard c.status == .running else {
+            throw BerthError.conflict("Container \(c.id) is not running")
+        }
+        try await runtime.kill(id: c.id, signal: signal)
+    }
+
+    /// SIGTERM, then SIGKILL after `timeout` seconds, as `docker stop` does; waits for the exit.
+    public func stop(_ ref: String, timeout: Int = 10) async throws {
+        let c = try find(ref)
+        guard c.status == .running else { return }
+        try? await runtime.kill(id: c.id, signal: SIGTERM)
+        if await waitForExit(c.id, seconds: Double(max(0, timeout))) { return }
+        try? await runtime.kill(id: c.id, signal: SIGKILL)
+        _ = await waitForExit(c.id, seconds: 30)
+    }
+
+    /// Waits for a container to stop and returns its exit code (`docker wait`).
+    public func wait(_ ref: String) async throws -> Int32 {
+        let c = try find(ref)
+        while containers[c.id]?.status == .running {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard let done = containers[c.id] else { return c.exitCode }
+        return done.exitCode
+    }
+
+    private func waitForExit(_ id: String, seconds: Double) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while containers[id]?.status == .running {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return true
+    }
+
+    /// Removes a container; a running one only with `force` (it is killed first).
+    public func remove(_ ref: String, force: Bool) async throws {
+        var c = try find(ref)
+        if c.status == .running {
+            guard force else {
+                throw BerthError.conflict("You cannot remove a running container \(c.id). Stop the container before attempting removal or force remove")
+            }
+            try? await runtime.kill(id: c.id, signal: SIGKILL)
+            _ = await waitForExit(c.id, seconds: 30)
+            c = containers[c.id] ?? c
+        }
+        guard containers[c.id]?.status != .removing else { return }
+        c.status = .removing
+        containers[c.id] = c
+        await teardown(c)
+        try? await rootfs.remove(containerID: c.id)
+        try? FileManager.default.removeItem(atPath: paths.containerDirectory(c.id))
+        try await store.deleteContainer(id: c.id)
+        containers[c.id] = nil
+        logger.info("container removed", metadata: ["name": "\(c.name)", "id": "\(Identifier.short(c.id))"])
+    }
+}

@@ -1,0 +1,100 @@
+import BerthCore
+import BerthImage
+import BerthNetwork
+import BerthRuntime
+import BerthStore
+import Logging
+
+/// Where the container layer keeps its files.
+public struct ContainerPaths: Sendable {
+    /// Persistent per-container files (`<data-root>/containers/<id>/`: hosts, resolv.conf, bundle, log).
+    public var dataRoot: String
+    /// Runtime state (`<exec-root>/netns/<id12>` sandboxes, exit files).
+    public var execRoot: String
+    /// The daemon host's resolv.conf and hosts, read at each container start.
+    public var hostResolvConf = "/etc/resolv.conf"
+    public var hostHosts = "/etc/hosts"
+
+    public init(dataRoot: String, execRoot: String) {
+        self.dataRoot = dataRoot
+        self.execRoot = execRoot
+    }
+
+    public func containerDirectory(_ id: String) -> String { dataRoot + "/containers/" + id }
+    public func sandboxKey(_ id: String) -> String { execRoot + "/netns/" + Identifier.short(id) }
+    public var exitDirectory: String { execRoot + "/exits" }
+}
+
+/// Owns every container: create, start, stop, kill, wait, remove, and the watch on exits.
+public actor ContainerService {
+    let store: any ContainerStore
+    let images: ImageStore
+    let rootfs: RootfsManager
+    let runtime: any OCIRuntime
+    let network: NetworkController
+    let paths: ContainerPaths
+    let logger: Logger
+
+    var containers: [String: ContainerRecord] = [:]
+    /// Names claimed by creates in flight.
+    var pendingNames: Set<String> = []
+
+    public init(
+        store: any ContainerStore, images: ImageStore, rootfs: RootfsManager, runtime: any OCIRuntime,
+        network: NetworkController, paths: ContainerPaths, logger: Logger
+    ) {
+        self.store = store
+        self.images = images
+        self.rootfs = rootfs
+        self.runtime = runtime
+        self.network = network
+        self.paths = paths
+        self.logger = logger
+    }
+
+    /// Loads containers and reconciles them with the runtime: those still running (conmon kept
+    /// them alive while berthd was away) are watched again; the others are marked exited.
+    public func restore() async throws {
+        for var c in try await store.containers() {
+            if c.status == .running {
+                let state = try? await runtime.state(id: c.id)
+                if let state, state.status == .running {
+                    containers[c.id] = c
+                    watch(c.id)
+                    continue
+                }
+                c.status = .exited
+                c.exitCode = state?.exitCode ?? 255
+                c.finishedAt = Timestamp.now().nanoseconds
+                c.pid = 0
+                containers[c.id] = c
+                await teardown(c)
+                try await store.saveContainer(c)
+            } else {
+                containers[c.id] = c
+            }
+        }
+        logger.info("containers restored", metadata: ["count": "\(containers.count)"])
+    }
+
+    /// Every container (only running ones unless `all`), newest first, as `docker ps` lists them.
+    public func list(all: Bool) -> [ContainerRecord] {
+        containers.values.filter { all || $0.status == .running }.sorted { ($0.created, $0.id) > ($1.created, $1.id) }
+    }
+
+    /// Finds a container by full id, name (with or without `/`), or unique id prefix.
+    public func find(_ ref: String) throws(BerthError) -> ContainerRecord {
+        let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
+        if let c = containers[ref] { return c }
+        if let c = containers.values.first(where: { $0.name == name }) { return c }
+        if Identifier.isHexPrefix(ref) {
+            let matches = containers.values.filter { $0.id.hasPrefix(ref) }
+            if matches.count == 1 { return matches[0] }
+            if matches.count > 1 { throw .invalidArgument("multiple IDs found with provided prefix: \(ref)") }
+        }
+        throw .notFound("No such container: \(ref)")
+    }
+
+    /// The endpoints of a container, for inspect.
+    public func endpoints(_ id: String) async -> [EndpointRecord] { await network.endpoints(container: id) }
+}

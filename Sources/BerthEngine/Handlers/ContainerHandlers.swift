@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthAPI
+import BerthContainers
+import BerthCore
+import BerthNetwork
+import BerthStore
+
+/// `/containers` endpoints: create, start, stop, kill, wait, remove, list, inspect.
+struct ContainerHandlers: Sendable {
+    let containers: ContainerService
+    let network: NetworkController
+    let paths: ContainerPaths
+
+    func register(_ r: inout Router) {
+        r.add(["POST"], "/containers/create") { req in try await create(req) }
+        r.add(["GET"], "/containers/json") { req in try await list(req) }
+        r.add(["GET"], "/containers/{id}/json") { req in
+            let c = try await containers.find(req.params["id"] ?? "")
+            return .json(await view(c).inspect(version: req.version))
+        }
+        r.add(["POST"], "/containers/{id}/start") { req in
+            let c = try await containers.find(req.params["id"] ?? "")
+            if c.status == .running { return APIResponse(status: 304) }
+            try await containers.start(c.id)
+            return .noContent()
+        }
+        r.add(["POST"], "/containers/{id}/stop") { req in
+            let c = try await containers.find(req.params["id"] ?? "")
+            if c.status != .running { return APIResponse(status: 304) }
+            try await containers.stop(c.id, timeout: req.query("t").flatMap { Int($0) } ?? 10)
+            return .noContent()
+        }
+        r.add(["POST"], "/containers/{id}/kill") { req in
+            try await containers.kill(req.params["id"] ?? "", signal: try Self.signal(req.query("signal")))
+            return .noContent()
+        }
+        r.add(["POST"], "/containers/{id}/wait") { req in
+            let code = try await containers.wait(req.params["id"] ?? "")
+            return .json(.obj(["Error": .null, "StatusCode": .int(Int64(code))]))
+        }
+        r.add(["DELETE"], "/containers/{id}") { req in
+            try await containers.remove(req.params["id"] ?? "", force: req.boolQuery("force"))
+            return .noContent()
+        }
+    }
+
+    private func create(_ req: APIRequest) async throws -> APIResponse {
+        let body: ContainerCreateRequest
+        do { body = try ContainerCreateRequest(json: try req.jsonBody()) } catch let e as APIError { throw e.berthError }
+        guard !body.image.isEmpty else { throw BerthError.invalidArgument("config cannot be empty in order to create a container") }
+        var spec = ContainerCreateSpec(image: body.image)
+        spec.name = req.query("name")
+        spec.cmd = body.cmd
+        spec.entrypoint = body.entrypoint
+        spec.env = body.env
+        spec.hostname = body.hostname
+        spec.domainname = body.domainname
+        spec.user = body.user
+        spec.workingDir = body.workingDir
+        spec.tty = body.tty
+        spec.openStdin = body.openStdin
+        spec.labels = body.labels
+        spec.networkMode = body.networkMode
+        spec.autoRemove = body.autoRemove
+        spec.dns = body.dns
+        spec.dnsSearch = body.dnsSearch
+        spec.dnsOptions = body.dnsOptions
+        spec.extraHosts = body.extraHosts
+        spec.endpoints = body.endpoints.map {
+            .init(network: $0.network, ipv4: $0.ipv4, ipv6: $0.ipv6, aliases: $0.aliases, macAddress: $0.macAddress ?? body.macAddress)
+        }
+        let c = try await containers.create(spec)
+        return .json(.obj(["Id": .string(c.id), "Warnings": .array([])]), status: 201)
+    }
+
+    private func list(_ req: APIRequest) async throws -> APIResponse {
+        var items: [JSONValue] = []
+        for c in await containers.list(all: req.boolQuery("all")) { items.append(await view(c).summary()) }
+        return .json(.array(items))
+    }
+
+    private func view(_ c: ContainerRecord) async -> ContainerView {
+        var named: [(network: String, endpoint: EndpointRecord)] = []
+        for e in await containers.endpoints(c.id) {
+            named.append(((try? await network.find(e.networkID))?.name ?? e.networkID, e))
+        }
+        return ContainerView(c: c, endpoints: named, sandboxKey: paths.sandboxKey(c.id), directory: paths.containerDirectory(c.id))
+    }
+
+    /// `SIGKILL`, `KILL`, `9`.
+    static func signal(_ text: String?) throws(BerthError) -> Int32 {
+        guard let text, !text.isEmpty else { return SIGKILL }
+        if let n = Int32(text), n > 0, n < 65 { return n }
+        let name = text.uppercased().hasPrefix("SIG") ? String(text.uppercased().dropFirst(3)) : text.uppercased()
+        let table: [String: Int32] = [
+            "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "KILL": SIGKILL, "USR1": SIGUSR1, "USR2": SIGUSR2,
+            "TERM": SIGTERM, "STOP": SIGSTOP, "CONT": SIGCONT, "WINCH": SIGWINCH, "ALRM": SIGALRM,
+        ]
+        guard let s = table[name] else { throw .invalidArgument("Invalid signal: \(text)") }
+        return s
+    }
+}

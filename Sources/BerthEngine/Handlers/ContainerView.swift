@@ -1,0 +1,153 @@
+import BerthAPI
+import BerthCore
+import BerthStore
+
+/// Renders containers as dockerd does: `GET /containers/{id}/json` and `GET /containers/json`.
+struct ContainerView {
+    let c: ContainerRecord
+    /// The container's endpoints with their network names, in join order.
+    let endpoints: [(network: String, endpoint: EndpointRecord)]
+    let sandboxKey: String
+    let directory: String
+
+    static func time(_ ns: Int64) -> String { ns == 0 ? "0001-01-01T00:00:00Z" : Timestamp(nanoseconds: ns).rfc3339Nano }
+
+    func inspect(version: APIVersion) -> JSONValue {
+        let running = c.status == .running
+        let state: JSONValue = .obj([
+            "Status": .string(c.status == .removing ? "removing" : c.status.rawValue), "Running": .bool(running),
+            "Paused": .bool(false), "Restarting": .bool(false), "OOMKilled": .bool(false), "Dead": .bool(false),
+            "Pid": .int(Int64(c.pid)), "ExitCode": .int(Int64(c.exitCode)), "Error": .string(c.error),
+            "StartedAt": .string(Self.time(c.startedAt)), "FinishedAt": .string(Self.time(c.finishedAt)),
+        ])
+        let hostConfig: JSONValue = .obj([
+            "NetworkMode": .string(c.networkMode), "PortBindings": .object([]),
+            "RestartPolicy": .obj(["Name": .string("no"), "MaximumRetryCount": .int(0)]),
+            "AutoRemove": .bool(c.autoRemove), "Dns": .array(c.dns.map { .string($0) }),
+            "DnsOptions": .array(c.dnsOptions.map { .string($0) }), "DnsSearch": .array(c.dnsSearch.map { .string($0) }),
+            "ExtraHosts": c.extraHosts.isEmpty ? .null : .array(c.extraHosts.map { .string($0) }),
+            "Links": .null, "PublishAllPorts": .bool(false),
+        ])
+        let config: JSONValue = .obj([
+            "Hostname": .string(c.hostname), "Domainname": .string(c.domainname), "User": .string(c.user),
+            "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
+            "Tty": .bool(c.tty), "OpenStdin": .bool(c.openStdin), "StdinOnce": .bool(false),
+            "Env": .array(c.env.map { .string($0) }), "Cmd": c.cmd.isEmpty ? .null : .array(c.cmd.map { .string($0) }),
+            "Image": .string(c.imageReference), "Volumes": .null, "WorkingDir": .string(c.workingDir),
+            "Entrypoint": c.entrypoint.isEmpty ? .null : .array(c.entrypoint.map { .string($0) }),
+            "OnBuild": .null, "Labels": .stringMap(c.labels),
+        ])
+        return .obj([
+            "Id": .string(c.id), "Created": .string(Self.time(c.created)), "Path": .string(c.path),
+            "Args": .array(c.args.map { .string($0) }), "State": state, "Image": .string(c.imageID),
+            "ResolvConfPath": .string(directory + "/resolv.conf"), "HostnamePath": .string(directory + "/hostname"),
+            "HostsPath": .string(directory + "/hosts"), "LogPath": .string(directory + "/container.log"),
+            "Name": .string("/" + c.name), "RestartCount": .int(0), "Driver": .string("overlay"),
+            "Platform": .string("linux"), "MountLabel": .string(""), "ProcessLabel": .string(""),
+            "AppArmorProfile": .string(""), "ExecIDs": .null, "HostConfig": hostConfig,
+            "GraphDriver": .obj(["Data": .null, "Name": .string("overlay")]), "Mounts": .array([]),
+            "Config": config, "NetworkSettings": networkSettings(version: version),
+        ])
+    }
+
+    private func networkSettings(version: APIVersion) -> JSONValue {
+        let running = c.status == .running
+        var m: [JSONValue.Member] = [
+            .init("Bridge", .string("")), .init("SandboxID", .string(running ? c.id : "")),
+            .init("HairpinMode", .bool(false)), .init("LinkLocalIPv6Address", .string("")),
+            .init("LinkLocalIPv6PrefixLen", .int(0)), .init("Ports", .object([])),
+            .init("SandboxKey", .string(running && c.networkMode != "host" ? sandboxKey : "")),
+            .init("SecondaryIPAddresses", .null), .init("SecondaryIPv6Addresses", .null),
+        ]
+        if version < APIVersion(1, 52) {
+            // Older APIs mirror the default bridge's endpoint at the top level; scripts read it.
+            let b = endpoints.first { $0.network == "bridge" }
+            m += Self.addressFields(b?.endpoint).map { JSONValue.Member($0.0, $0.1) }
+        }
+        var nets: [JSONValue.Member] = []
+        for (name, request) in c.networks.map({ ($0.network, $0) }) {
+            let e = endpoints.first { $0.network == name }?.endpoint
+            var fields: [JSONValue.Member] = [
+                .init("IPAMConfig", request.ipv4 == nil && request.ipv6 == nil ? .null : .obj([
+                    "IPv4Address": .string(request.ipv4 ?? ""), "IPv6Address": .string(request.ipv6 ?? ""),
+                ])),
+                .init("Links", .null),
+                .init("Aliases", .array((request.aliases + (name == "bridge" ? [] : [Identifier.short(c.id)])).map { .string($0) })),
+                .init("NetworkID", .string(e?.networkID ?? "")),
+            ]
+            fields += Self.addressFields(e).map { JSONValue.Member($0.0, $0.1) }
+            fields.append(.init("DriverOpts", .null))
+            nets.append(.init(name, .object(fields)))
+        }
+        m.append(.init("Networks", .object(nets)))
+        return .object(m)
+    }
+
+    private static func addressFields(_ e: EndpointRecord?) -> [(String, JSONValue)] {
+        func split(_ cidr: String) -> (String, Int64) {
+            let parts = cidr.split(separator: "/")
+            return (parts.first.map(String.init) ?? "", parts.count > 1 ? Int64(parts[1]) ?? 0 : 0)
+        }
+        let v4 = split(e?.ipv4Address ?? "")
+        let v6 = split(e?.ipv6Address ?? "")
+        return [
+            ("EndpointID", .string(e?.id ?? "")), ("Gateway", .string(e?.gateway4 ?? "")),
+            ("IPAddress", .string(v4.0)), ("IPPrefixLen", .int(v4.1)), ("IPv6Gateway", .string(e?.gateway6 ?? "")),
+            ("GlobalIPv6Address", .string(v6.0)), ("GlobalIPv6PrefixLen", .int(v6.1)),
+            ("MacAddress", .string(e?.macAddress ?? "")),
+        ]
+    }
+
+    /// One entry of `GET /containers/json`.
+    func summary(now: Timestamp = .now()) -> JSONValue {
+        let command = ([c.path] + c.args).joined(separator: " ")
+        var nets: [JSONValue.Member] = []
+        for (name, e) in endpoints {
+            let v4 = e.ipv4Address.split(separator: "/")
+            nets.append(.init(name, .obj([
+                "IPAMConfig": .null, "Links": .null, "Aliases": .null, "NetworkID": .string(e.networkID),
+                "EndpointID": .string(e.id), "Gateway": .string(e.gateway4),
+                "IPAddress": .string(v4.first.map(String.init) ?? ""), "IPPrefixLen": .int(v4.count > 1 ? Int64(v4[1]) ?? 0 : 0),
+                "IPv6Gateway": .string(e.gateway6), "GlobalIPv6Address": .string(""), "GlobalIPv6PrefixLen": .int(0),
+                "MacAddress": .string(e.macAddress), "DriverOpts": .null,
+            ])))
+        }
+        return .obj([
+            "Id": .string(c.id), "Names": .array([.string("/" + c.name)]), "Image": .string(c.imageReference),
+            "ImageID": .string(c.imageID), "Command": .string(command), "Created": .int(c.created / 1_000_000_000),
+            "Ports": .array([]), "Labels": .stringMap(c.labels), "State": .string(c.status.rawValue),
+            "Status": .string(status(now: now)), "HostConfig": .obj(["NetworkMode": .string(c.networkMode)]),
+            "NetworkSettings": .obj(["Networks": .object(nets)]), "Mounts": .array([]),
+        ])
+    }
+
+    /// `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`.
+    func status(now: Timestamp) -> String {
+        switch c.status {
+        case .running: "Up " + Self.humanDuration(now.nanoseconds - c.startedAt)
+        case .exited: "Exited (\(c.exitCode)) " + Self.humanDuration(now.nanoseconds - c.finishedAt) + " ago"
+        case .created: "Created"
+        case .removing: "Removal In Progress"
+        }
+    }
+
+    /// Go's `units.HumanDuration`, which the docker CLI prints.
+    static func humanDuration(_ ns: Int64) -> String {
+        let s = ns / 1_000_000_000
+        let minutes = s / 60
+        let hours = minutes / 60
+        switch true {
+        case s < 1: return "Less than a second"
+        case s == 1: return "1 second"
+        case s < 60: return "\(s) seconds"
+        case minutes == 1: return "About a minute"
+        case minutes < 60: return "\(minutes) minutes"
+        case hours == 1: return "About an hour"
+        case hours < 48: return "\(hours) hours"
+        case hours < 24 * 7 * 2: return "\(hours / 24) days"
+        case hours < 24 * 30 * 2: return "\(hours / 24 / 7) weeks"
+        case hours < 24 * 365 * 2: return "\(hours / 24 / 30) months"
+        default: return "\(hours / 24 / 365) years"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+/// A container as Berth persists it: what the user asked for and where it stands.
+public struct ContainerRecord: Codable, Hashable, Sendable {
+    /// A network the container joins, with its `--ip`, `--ip6`, `--alias` and MAC requests.
+    public struct NetworkRequest: Codable, Hashable, Sendable {
+        public var network: String
+        public var ipv4: String?
+        public var ipv6: String?
+        public var aliases: [String]
+        public var macAddress: String?
+
+        public init(network: String, ipv4: String? = nil, ipv6: String? = nil, aliases: [String] = [], macAddress: String? = nil) {
+            self.network = network
+            self.ipv4 = ipv4
+            self.ipv6 = ipv6
+            self.aliases = aliases
+            self.macAddress = macAddress
+        }
+    }
+
+    /// `created`, `running`, `exited` as the API reports them.
+    public enum Status: String, Codable, Hashable, Sendable {
+        case created, running, exited, removing
+    }
+
+    public var id: String
+    /// Without the leading `/` the API adds.
+    public var name: String
+    /// Nanoseconds since the epoch.
+    public var created: Int64
+    /// The reference the user gave (`alpine`) and the image id it resolved to.
+    public var imageReference: String
+    public var imageID: String
+
+    public var hostname: String
+    public var domainname: String
+    public var user: String
+    public var env: [String]
+    public var cmd: [String]
+    public var entrypoint: [String]
+    public var workingDir: String
+    public var tty: Bool
+    public var openStdin: Bool
+    public var labels: [String: String]
+
+    /// `bridge`, `host`, `none`, `container:<id>`, or a network name.
+    public var networkMode: String
+    /// Networks in join order (the first one carries the default route).
+    public var networks: [NetworkRequest]
+    public var autoRemove: Bool
+    public var dns: [String]
+    public var dnsSearch: [String]
+    public var dnsOptions: [String]
+    public var extraHosts: [String]
+
+    public var status: Status
+    public var pid: Int32
+    public var exitCode: Int32
+    /// Nanoseconds; 0 when never started / never finished.
+    public var startedAt: Int64
+    public var finishedAt: Int64
+    public var error: String
+
+    public init(
+        id: String, name: String, created: Int64, imageReference: String, imageID: String, hostname: String,
+        domainname: String = "", user: String = "", env: [String] = [], cmd: [String] = [], entrypoint: [String] = [],
+        workingDir: String = "", tty: Bool = false, openStdin: Bool = false, labels: [String: String] = [:],
+        networkMode: String = "bridge", networks: [NetworkRequest] = [], autoRemove: Bool = false, dns: [String] = [],
+        dnsSearch: [String] = [], dnsOptions: [String] = [], extraHosts: [String] = []
+    ) {
+        self.id = id
+        self.name = name
+        self.created = created
+        self.imageReference = imageReference
+        self.imageID = imageID
+        self.hostname = hostname
+        self.domainname = domainname
+        self.user = user
+        self.env = env
+        self.cmd = cmd
+        self.entrypoint = entrypoint
+        self.workingDir = workingDir
+        self.tty = tty
+        self.openStdin = openStdin
+        self.labels = labels
+        self.networkMode = networkMode
+        self.networks = networks
+        self.autoRemove = autoRemove
+        self.dns = dns
+        self.dnsSearch = dnsSearch
+        self.dnsOptions = dnsOptions
+        self.extraHosts = extraHosts
+        status = .created
+        pid = 0
+        exitCode = 0
+        startedAt = 0
+        finishedAt = 0
+        error = ""
+    }
+
+    /// The process the container runs: entrypoint then command.
+    public var path: String { (entrypoint + cmd).first ?? "" }
+    public var args: [String] { Array((entrypoint + cmd).dropFirst()) }
+}
