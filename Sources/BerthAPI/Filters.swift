@@ -52,8 +52,8 @@ public struct Filters: Equatable, Sendable {
     /// Matches `label=key` / `label=key=value` filters against a label map (all must match).
     public func matchLabels(_ labels: [String: String], key: String = "label") -> Bool {
         get(key).allSatisfy { f in
-            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let v = labels[kv[0]] else { return false }
+            let kv = f.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard let name = kv.first, !name.isEmpty, let v = labels[name] else { return false }
             return kv.count == 1 || kv[1] == v
         }
     }

@@ -50,8 +50,14 @@ extension ContainerService {
         switch mode {
         case "host", "none": record.networks = []
         default:
-            let first = spec.endpoints.first { $0.network == mode } ?? .init(network: mode)
-            record.networks = [first] + spec.endpoints.filter { $0.network != mode }
+            // The docker CLI names the default network "default" in EndpointsConfig too.
+            let endpoints = spec.endpoints.map { e in
+                var e = e
+                if e.network == "default" { e.network = "bridge" }
+                return e
+            }
+            let first = endpoints.first { $0.network == mode } ?? .init(network: mode)
+            record.networks = [first] + endpoints.filter { $0.network != mode }
         }
         _ = try await rootfs.create(containerID: id, image: image)
         do {

@@ -31,6 +31,8 @@ extension ContainerService {
             let root = try await rootfs.prepare(containerID: c.id)
             undo.append { [rootfs] in try? await rootfs.release(containerID: id) }
             let directory = paths.containerDirectory(c.id)
+            try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: paths.exitDirectory, withIntermediateDirectories: true)
             let spec = ContainerSpec(
                 id: c.id, rootfs: root, args: c.entrypoint + c.cmd, env: c.env,
                 cwd: c.workingDir.isEmpty ? "/" : c.workingDir, hostname: c.hostname, tty: c.tty, openStdin: c.openStdin,

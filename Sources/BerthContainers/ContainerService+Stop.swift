@@ -32,7 +32,21 @@ extension ContainerService {
         if c.autoRemove { try? await remove(id, force: true) }
     }
 
+    /// Releases a container's sandbox, endpoints, runtime state and mount. The exit watcher and
+    /// `remove` may both ask at once; they share one teardown, and both return only when it is
+    /// done, so `rm -f` never answers while an interface is still being deleted.
     func teardown(_ c: ContainerRecord) async {
+        if let running = teardowns[c.id] {
+            await running.value
+            return
+        }
+        let task = Task { await self.performTeardown(c) }
+        teardowns[c.id] = task
+        await task.value
+        teardowns[c.id] = nil
+    }
+
+    private func performTeardown(_ c: ContainerRecord) async {
         try? await network.disconnectAll(containerID: c.id)
         try? NetworkNamespace.remove(at: paths.sandboxKey(c.id))
         try? await runtime.delete(id: c.id, force: true)

@@ -38,6 +38,8 @@ public actor ContainerService {
     var containers: [String: ContainerRecord] = [:]
     /// Names claimed by creates in flight.
     var pendingNames: Set<String> = []
+    /// Teardowns in progress, shared by everyone who asks for the same container's.
+    var teardowns: [String: Task<Void, Never>] = [:]
 
     public init(
         store: any ContainerStore, images: ImageStore, rootfs: RootfsManager, runtime: any OCIRuntime,

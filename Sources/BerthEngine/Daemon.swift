@@ -27,7 +27,7 @@ public struct Daemon {
 
     /// Prepares the roots and pid file, restores the networks, and serves the API.
     public func run() async throws {
-        for dir in [config.dataRoot, config.execRoot, (config.socketPath as NSString).deletingLastPathComponent] {
+        for dir in [config.dataRoot, config.dataRoot + "/tmp", config.execRoot, (config.socketPath as NSString).deletingLastPathComponent] {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
             } catch {
@@ -68,20 +68,22 @@ public struct Daemon {
             try await store.setSetting("daemon-id", daemonID)
         }
 
-        let images = try await ImageStore.open(dataRoot: config.dataRoot)
+        let usage = ContainerImageUsage()
+        let images = try await ImageStore.open(dataRoot: config.dataRoot, usage: usage)
         let paths = ContainerPaths(dataRoot: config.dataRoot, execRoot: config.execRoot)
         let runtime = ConmonRuncRuntime(configuration: .init(
             runcRoot: config.execRoot + "/runc", socketDirectory: config.execRoot + "/conmon"))
         let containers = ContainerService(
             store: store, images: images, rootfs: RootfsManager(dataRoot: config.dataRoot), runtime: runtime,
             network: controller, paths: paths, logger: logger)
+        usage.attach(containers)
         try await containers.restore()
 
         var router = Router()
         SystemHandlers(config: config, daemonID: daemonID, networks: { 0 }).register(&router)
         NetworkHandlers(controller: controller, containers: containers).register(&router)
         ContainerHandlers(containers: containers, network: controller, paths: paths).register(&router)
-        ImageHandlers(store: images).register(&router)
+        ImageHandlers(store: images, scratchDirectory: config.dataRoot + "/tmp").register(&router)
 
         let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)
         let group = ServiceGroup(
@@ -99,7 +101,7 @@ struct PIDFile {
     init(path: String) throws {
         self.path = path
         if let text = try? String(contentsOfFile: path, encoding: .utf8), let other = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-            other != getpid(), kill(other, 0) == 0 {
+            other != getpid(), Self.isLiveBerthd(other) {
             throw BerthError.conflict("pid file found, ensure berthd is not running or delete \(path) (process \(other) is alive)")
         }
         do {
@@ -110,4 +112,16 @@ struct PIDFile {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Whether `pid` is a running berthd: not a zombie awaiting its reaper (a killed daemon
+    /// whose parent is pid 1 stays one for a while), and not another program that reused the pid.
+    static func isLiveBerthd(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        // Fields after the parenthesised command name: the first is the state.
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        if state == "Z" || state == "X" { return false }
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return comm == "berthd"
+    }
 }

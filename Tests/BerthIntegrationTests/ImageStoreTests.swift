@@ -16,7 +16,7 @@ import Testing
 @Suite(
     "Image store against the kernel", .serialized,
     .enabled(if: getuid() == 0, "needs root for owners, whiteout devices and overlay mounts"),
-    .enabled(if: FileManager.default.isExecutableFile(atPath: "/bin/busybox"), "needs busybox-static"))
+    .enabled(if: BusyboxRootfs.isAvailable, "needs busybox-static"))
 struct ImageStoreTests {
     @Test("import busybox with --change, tag, inspect, list, id lookups, gzip import, reopen")
     func importTagInspect() async throws {
@@ -228,15 +228,17 @@ private final class MockImageUsage: ImageUsage {
 private final class ImageFixture: Sendable {
     let root = "/tmp/berth-image-test-" + String(Identifier.random().prefix(8))
     var dataRoot: String { root + "/data" }
+    /// Builds the busybox root filesystems and archives under `<root>/work`.
+    let archives: BusyboxRootfs
 
-    init() throws { try FileManager.default.createDirectory(atPath: root + "/work", withIntermediateDirectories: true) }
+    init() throws { archives = try BusyboxRootfs(directory: root + "/work") }
 
     func close() { try? FileManager.default.removeItem(atPath: root) }
 
     @discardableResult
     func shell(_ path: String, _ args: [String]) throws -> String { try Shell.must(path, args) }
 
-    func sha256sum(_ path: String) throws -> String { String(try shell("/usr/bin/sha256sum", [path]).prefix(64)) }
+    func sha256sum(_ path: String) throws -> String { try archives.sha256sum(path) }
 
     func hostMountTable() throws -> String { try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) }
 
@@ -245,106 +247,15 @@ private final class ImageFixture: Sendable {
         return try FileManager.default.contentsOfDirectory(atPath: dir).map { dir + "/" + $0 }
     }
 
-    /// A busybox-static root filesystem as the peers' make-image.sh builds it, plus `extra` files.
-    func busyboxTar(extra: [String: String] = [:]) throws -> String {
-        let r = root + "/work/rootfs-" + String(Identifier.random().prefix(6))
-        for d in ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "tmp", "proc", "sys", "dev"] {
-            try FileManager.default.createDirectory(atPath: r + "/" + d, withIntermediateDirectories: true)
-        }
-        try shell("/usr/bin/install", ["-m", "0755", "/bin/busybox", r + "/bin/busybox"])
-        try shell("/usr/sbin/chroot", [r, "/bin/busybox", "--install", "-s"])
-        try write(r + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
-        try write(r + "/etc/group", "root:x:0:\nnogroup:x:65534:\n")
-        for (path, content) in extra { try write(r + "/" + path, content) }
-        return try tar(directory: r)
-    }
+    func busyboxTar(extra: [String: String] = [:]) throws -> String { try archives.busyboxTar(extra: extra) }
 
-    /// A layer tar of `files` (path → content).
-    func tar(_ name: String, files: [String: String]) throws -> String {
-        let r = root + "/work/" + name
-        for (path, content) in files { try write(r + "/" + path, content) }
-        return try tar(directory: r)
-    }
+    func tar(_ name: String, files: [String: String]) throws -> String { try archives.tar(name, files: files) }
 
-    private func tar(directory: String) throws -> String {
-        let out = directory + ".tar"
-        try shell("/bin/tar", ["--numeric-owner", "-C", directory, "-cf", out, "."])
-        return out
-    }
-
-    private func write(_ path: String, _ content: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try content.write(toFile: path, atomically: false, encoding: .utf8)
-    }
-
-    /// A `docker save` tarball (manifest.json layout) of one image made of `layers`.
     func saveArchive(layers: [String], repoTags: [String], diffIDs: [String]? = nil) throws -> (path: String, imageID: String) {
-        let dir = root + "/work/save-" + String(Identifier.random().prefix(6))
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let diffs = try diffIDs ?? layers.map { "sha256:" + (try sha256sum($0)) }
-        var layerPaths: [String] = []
-        for (i, layer) in layers.enumerated() {
-            let name = "layer\(i)/layer.tar"
-            try FileManager.default.createDirectory(atPath: dir + "/layer\(i)", withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: layer, toPath: dir + "/" + name)
-            layerPaths.append(name)
-        }
-        let config = try json([
-            "architecture": ImageConfig.hostArchitecture, "os": "linux", "created": "2026-11-29T00:00:00Z",
-            "config": ["Cmd": ["sh"], "Env": ["PATH=/bin"]], "rootfs": ["type": "layers", "diff_ids": diffs],
-        ])
-        let configHex = SHA256.hex(config)
-        try Data(config).write(to: URL(fileURLWithPath: dir + "/\(configHex).json"))
-        let manifest = try json([["Config": "\(configHex).json", "RepoTags": repoTags, "Layers": layerPaths]])
-        try Data(manifest).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
-        try shell("/bin/tar", ["-C", dir, "-cf", dir + ".tar", "."])
-        return (dir + ".tar", "sha256:" + configHex)
+        try archives.saveArchive(layers: layers, repoTags: repoTags, diffIDs: diffIDs)
     }
 
-    /// An OCI image layout: index.json → nested index → manifest → config and a gzip layer.
     func ociArchive(layer: String, name: String) throws -> (path: String, imageID: String) {
-        let dir = root + "/work/oci-" + String(Identifier.random().prefix(6))
-        let blobs = dir + "/blobs/sha256"
-        try FileManager.default.createDirectory(atPath: blobs, withIntermediateDirectories: true)
-        func blob(_ bytes: [UInt8]) throws -> [String: Any] {
-            let hex = SHA256.hex(bytes)
-            try Data(bytes).write(to: URL(fileURLWithPath: blobs + "/" + hex))
-            return ["digest": "sha256:" + hex, "size": bytes.count]
-        }
-        try shell("/bin/sh", ["-c", "gzip -c '\(layer)' > '\(layer).gz'"])
-        let layerBlob = try blob(Array(try Data(contentsOf: URL(fileURLWithPath: layer + ".gz"))))
-        let config = try json([
-            "architecture": ImageConfig.hostArchitecture, "os": "linux",
-            "rootfs": ["type": "layers", "diff_ids": ["sha256:" + (try sha256sum(layer))]],
-        ])
-        let configBlob = try blob(config)
-        let manifest = try blob(try json([
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": configBlob.merging(["mediaType": "application/vnd.oci.image.config.v1+json"]) { a, _ in a },
-            "layers": [layerBlob.merging(["mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"]) { a, _ in a }],
-        ]))
-        let nested = try blob(try json([
-            "schemaVersion": 2,
-            "manifests": [manifest.merging([
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "platform": ["os": "linux", "architecture": ImageConfig.hostArchitecture],
-            ]) { a, _ in a }],
-        ]))
-        let index = try json([
-            "schemaVersion": 2,
-            "manifests": [nested.merging([
-                "mediaType": "application/vnd.oci.image.index.v1+json",
-                "annotations": ["io.containerd.image.name": name, "org.opencontainers.image.ref.name": "1.0"],
-            ]) { a, _ in a }],
-        ])
-        try Data(index).write(to: URL(fileURLWithPath: dir + "/index.json"))
-        try write(dir + "/oci-layout", #"{"imageLayoutVersion":"1.0.0"}"#)
-        try shell("/bin/tar", ["-C", dir, "-cf", dir + ".tar", "."])
-        return (dir + ".tar", "sha256:" + SHA256.hex(config))
-    }
-
-    private func json(_ value: Any) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]))
+        try archives.ociArchive(layer: layer, name: name)
     }
 }

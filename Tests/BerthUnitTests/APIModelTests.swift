@@ -71,3 +71,15 @@ import Testing
         #expect(n.json(version: APIVersion(1, 41))["EnableIPv4"] == nil)
     }
 }
+
+@Suite struct FilterLabelTests {
+    @Test func emptyAndMalformedLabelFiltersNeverCrash() {
+        let labels = ["tier": "db", "empty": ""]
+        #expect(Filters(["label": [""]]).matchLabels(labels) == false)
+        #expect(Filters(["label": ["="]]).matchLabels(labels) == false)
+        #expect(Filters(["label": ["tier"]]).matchLabels(labels))
+        #expect(Filters(["label": ["tier=db"]]).matchLabels(labels))
+        #expect(Filters(["label": ["empty="]]).matchLabels(labels))
+        #expect(Filters(["label": ["tier=web"]]).matchLabels(labels) == false)
+    }
+}

@@ -1,0 +1,117 @@
+import BerthAPI
+import Foundation
+import Testing
+
+/// The notes' container walkthrough with the real docker CLI against berthd: containers on the
+/// default bridge and on alpine-net, `network connect`, traffic between them, berthd killed and
+/// restarted while they run, and nothing left behind after `rm -f`.
+@Suite(.serialized, .enabled(if: DaemonSandbox.isRoot && DaemonSandbox.dockerCLI != nil && BusyboxRootfs.isAvailable, "needs root, the docker CLI and busybox-static"))
+struct ContainerTests {
+    /// Imports the busybox stand-in as busybox:latest and alpine:latest.
+    func importImages(_ s: DaemonSandbox) throws {
+        let tar = try BusyboxRootfs(directory: s.root + "/images").busyboxTar()
+        let imported = try s.docker("import", "--change", #"CMD ["sh"]"#, tar, "busybox:latest")
+        #expect(imported.code == 0, "\(imported.err)")
+        #expect(try s.docker("tag", "busybox:latest", "alpine:latest").code == 0)
+    }
+
+    func pid(_ s: DaemonSandbox, _ name: String) throws -> String {
+        try s.docker("inspect", "-f", "{{.State.Pid}}", name).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A command in a container's network namespace (docker exec comes later).
+    func inContainerNet(_ pid: String, _ args: String...) throws -> Shell.Result {
+        try Shell.run("/usr/bin/nsenter", ["-t", pid, "-n"] + args, timeout: 20)
+    }
+
+    @Test func userDefinedBridgeWalkthrough() throws {
+        try withSandbox { s in
+            try importImages(s)
+            #expect(try s.docker("network", "create", "--driver", "bridge", "alpine-net").code == 0)
+            for (name, net) in [("alpine1", "alpine-net"), ("alpine2", "alpine-net"), ("alpine3", ""), ("alpine4", "alpine-net")] {
+                var args = ["run", "-dit", "--name", name]
+                if !net.isEmpty { args += ["--network", net] }
+                let r = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + args + ["alpine", "ash"], env: ["DOCKER_CONFIG": s.root + "/dc"])
+                #expect(r.code == 0, "\(name): \(r.err)")
+                #expect(r.out.trimmingCharacters(in: .whitespacesAndNewlines).count == 64)
+            }
+            #expect(try s.docker("network", "connect", "bridge", "alpine4").code == 0)
+
+            let ps = try s.docker("container", "ls", "--format", "{{.Names}} {{.Image}} {{.Command}}").out
+            #expect(ps == "alpine4 alpine \"ash\"\nalpine3 alpine \"ash\"\nalpine2 alpine \"ash\"\nalpine1 alpine \"ash\"\n")
+
+            let user = try s.docker("network", "inspect", "alpine-net", "-f", #"{{range .Containers}}{{.Name}} {{.IPv4Address}} {{.MacAddress}}{{"\n"}}{{end}}"#).out
+            #expect(Set(user.split(separator: "\n")) == [
+                "alpine1 172.18.0.2/16 02:42:ac:12:00:02", "alpine2 172.18.0.3/16 02:42:ac:12:00:03", "alpine4 172.18.0.4/16 02:42:ac:12:00:04",
+            ])
+            let bridge = try s.docker("network", "inspect", "bridge", "-f", #"{{range .Containers}}{{.Name}} {{.IPv4Address}} {{.MacAddress}}{{"\n"}}{{end}}"#).out
+            #expect(Set(bridge.split(separator: "\n")) == ["alpine3 172.17.0.2/16 02:42:ac:11:00:02", "alpine4 172.17.0.3/16 02:42:ac:11:00:03"])
+            #expect(try s.docker("inspect", "-f", #"{{(index .NetworkSettings.Networks "alpine-net").IPAddress}}"#, "alpine1").out == "172.18.0.2\n")
+            #expect(try s.docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "alpine3").out == "172.17.0.2\n")
+
+            // Inside: interfaces, routes, and who can reach whom (by IP; names come with DNS).
+            let p1 = try pid(s, "alpine1")
+            let p4 = try pid(s, "alpine4")
+            let addr4 = try inContainerNet(p4, "ip", "-o", "-4", "addr").out
+            #expect(addr4.contains("eth0    inet 172.18.0.4/16") && addr4.contains("eth1    inet 172.17.0.3/16"), "\(addr4)")
+            #expect(try inContainerNet(p4, "ip", "route").out.hasPrefix("default via 172.18.0.1 dev eth0"))
+            let ping = try inContainerNet(p1, "/bin/busybox", "ping", "-c", "2", "-w", "4", "172.18.0.3")
+            #expect(ping.code == 0 && ping.out.contains("2 packets received"), "\(ping.out)")
+            let other = try inContainerNet(p1, "/bin/busybox", "ping", "-c", "1", "-w", "2", "172.17.0.2")
+            #expect(other.code != 0 && !other.timedOut && other.out.contains("100% packet loss"))
+            #expect(try inContainerNet(p4, "/bin/busybox", "ping", "-c", "1", "-w", "3", "172.17.0.2").code == 0)
+            let hosts = try String(contentsOfFile: "/proc/\(p1)/root/etc/hosts", encoding: .utf8)
+            let id1 = try s.docker("inspect", "-f", "{{.Id}}", "alpine1").out.prefix(12)
+            #expect(hosts.hasSuffix("172.18.0.2\t\(id1)\n"), "\(hosts)")
+
+            // berthd dies hard; the containers do not. A new berthd adopts them.
+            s.stop(signal: SIGKILL)
+            #expect(kill(Int32(p1) ?? 0, 0) == 0, "alpine1 must outlive berthd")
+            try s.start()
+            #expect(try s.docker("ps", "-q").out.split(separator: "\n").count == 4)
+            #expect(try inContainerNet(p1, "/bin/busybox", "ping", "-c", "1", "-w", "3", "172.18.0.4").code == 0)
+            #expect(try s.docker("network", "rm", "alpine-net").err.contains("has active endpoints"))
+
+            // Disconnect hot-unplugs; rm -f removes everything.
+            #expect(try s.docker("network", "disconnect", "bridge", "alpine4").code == 0)
+            #expect(!(try inContainerNet(p4, "ip", "-o", "link").out.contains("eth1")))
+            let rm = try s.docker("rm", "-f", "alpine1", "alpine2", "alpine3", "alpine4")
+            #expect(rm.code == 0, "\(rm.err)")
+            let links = try s.inNamespace("ip", "-o", "link").out
+            #expect(!links.contains("veth"), "\(links)")
+            #expect(try s.docker("network", "rm", "alpine-net").code == 0)
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: s.root + "/exec/netns")) ?? [] == [])
+        }
+    }
+
+    @Test func containerErrorsAsDockerd() throws {
+        try withSandbox { s in
+            try importImages(s)
+            // `docker create` exits 1 on a daemon error (`docker run` exits 125).
+            let badName = try s.docker("create", "--name", "-x", "alpine")
+            #expect(badName.code != 0 && badName.err.contains("Invalid container name (-x), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"))
+            #expect(try s.docker("run", "-d", "--name", "e1", "alpine", "sleep", "100").code == 0)
+            let dup = try s.docker("create", "--name", "e1", "alpine")
+            #expect(dup.code != 0 && dup.err.contains("Conflict. The container name \"/e1\" is already in use"))
+            let ip = try s.docker("run", "-d", "--ip", "172.17.0.50", "alpine", "sleep", "100")
+            #expect(ip.code == 125 && ip.err.contains("user specified IP address is supported on user defined networks only"))
+            let missing = try s.docker("run", "-d", "--network", "doesnotexist", "alpine", "sleep", "1")
+            #expect(missing.code == 125 && missing.err.contains("network doesnotexist not found"))
+            let running = try s.docker("rm", "e1")
+            #expect(running.code == 1 && running.err.contains("You cannot remove a running container"))
+            #expect(try s.docker("network", "connect", "doesnotexist", "e1").err.contains("network doesnotexist not found"))
+            #expect(try s.docker("network", "connect", "bridge", "nope").err.contains("No such container: nope"))
+            let twice = try s.docker("network", "connect", "bridge", "e1")
+            #expect(twice.err.contains("endpoint with name e1 already exists in network bridge"))
+            #expect(try s.docker("network", "disconnect", "host", "e1").err.contains("container cannot be disconnected from host network or connected to host network"))
+            // The refused containers leave nothing running and no address taken: the next gets .3.
+            #expect(try s.docker("run", "-d", "--name", "e2", "alpine", "sleep", "100").code == 0)
+            #expect(try s.docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "e2").out == "172.17.0.3\n")
+            #expect(try s.docker("run", "--rm", "-d", "--network", "none", "alpine", "sleep", "1").code == 0)
+            let code = try s.docker("run", "-d", "--name", "e3", "alpine", "sh", "-c", "exit 3")
+            #expect(code.code == 0)
+            #expect(try s.docker("wait", "e3").out == "3\n")
+            _ = try s.docker("rm", "-f", "e1", "e2", "e3")
+        }
+    }
+}
