@@ -38,6 +38,8 @@ public actor ContainerService {
     var containers: [String: ContainerRecord] = [:]
     /// Names claimed by creates in flight.
     var pendingNames: Set<String> = []
+    /// Exec instances by id (kept in memory, as dockerd does).
+    var execs: [String: ExecInstance] = [:]
     /// Teardowns in progress, shared by everyone who asks for the same container's.
     var teardowns: [String: Task<Void, Never>] = [:]
 

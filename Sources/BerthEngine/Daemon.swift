@@ -83,6 +83,7 @@ public struct Daemon {
         SystemHandlers(config: config, daemonID: daemonID, networks: { 0 }).register(&router)
         NetworkHandlers(controller: controller, containers: containers).register(&router)
         ContainerHandlers(containers: containers, network: controller, paths: paths).register(&router)
+        ExecHandlers(containers: containers).register(&router)
         ImageHandlers(store: images, scratchDirectory: config.dataRoot + "/tmp").register(&router)
 
         let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)

@@ -64,6 +64,14 @@ struct ContainerTests {
             let id1 = try s.docker("inspect", "-f", "{{.Id}}", "alpine1").out.prefix(12)
             #expect(hosts.hasSuffix("172.18.0.2\t\(id1)\n"), "\(hosts)")
 
+            // docker exec, as the notes use it (non-interactive).
+            let ipAddr = try s.docker("exec", "alpine1", "ip", "addr", "show")
+            #expect(ipAddr.code == 0 && ipAddr.out.contains("link/ether 02:42:ac:12:00:02") && ipAddr.out.contains("inet 172.18.0.2/16"), "\(ipAddr.out)\(ipAddr.err)")
+            let execPing = try s.docker("exec", "alpine1", "ping", "-c", "2", "172.18.0.3")
+            #expect(execPing.code == 0 && execPing.out.contains("2 packets transmitted, 2 packets received, 0% packet loss"))
+            let failing = try s.docker("exec", "alpine1", "sh", "-c", "echo out; echo err >&2; exit 4")
+            #expect(failing.code == 4 && failing.out == "out\n" && failing.err == "err\n")
+
             // berthd dies hard; the containers do not. A new berthd adopts them.
             s.stop(signal: SIGKILL)
             #expect(kill(Int32(p1) ?? 0, 0) == 0, "alpine1 must outlive berthd")
@@ -111,7 +119,12 @@ struct ContainerTests {
             let code = try s.docker("run", "-d", "--name", "e3", "alpine", "sh", "-c", "exit 3")
             #expect(code.code == 0)
             #expect(try s.docker("wait", "e3").out == "3\n")
-            _ = try s.docker("rm", "-f", "e1", "e2", "e3")
+            #expect(try s.docker("run", "-d", "--name", "talker", "alpine", "sh", "-c", "echo hello; echo oops >&2").code == 0)
+            #expect(try s.docker("wait", "talker").out == "0\n")
+            let logs = try s.docker("logs", "talker")
+            #expect(logs.out == "hello\n" && logs.err == "oops\n")
+            #expect(try s.docker("exec", "talker", "true").err.contains("is not running"))
+            _ = try s.docker("rm", "-f", "e1", "e2", "e3", "talker")
         }
     }
 }

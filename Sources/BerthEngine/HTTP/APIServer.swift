@@ -28,6 +28,7 @@ public struct APIServer: Service {
             .serverChannelOption(.backlog, value: 512)
             .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RawWriter(), position: .first)
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
@@ -74,6 +75,10 @@ public struct APIServer: Service {
                         let response = tooLarge
                             ? APIResponse.error(.invalidArgument("request body too large")).with(status: 413)
                             : await handle(h, body: body)
+                        if response.upgraded {
+                            try await RawWriter.write(Self.upgradeHead(response) + response.body, to: channel)
+                            return
+                        }
                         try await write(response, for: h, to: outbound)
                         if !h.isKeepAlive || !connections.idle(channel) { return }
                         head = nil
@@ -118,6 +123,14 @@ public struct APIServer: Service {
             try await out.write(.body(.byteBuffer(ByteBuffer(bytes: r.body))))
         }
         try await out.write(.end(nil))
+    }
+
+    /// The head of a hijacked response, written raw: after it the connection is a stream.
+    static func upgradeHead(_ r: APIResponse) -> [UInt8] {
+        var head = "HTTP/1.1 101 UPGRADED\r\n"
+        for (k, v) in VersionMiddleware.commonHeaders + r.headers { head += "\(k): \(v)\r\n" }
+        head += "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+        return Array(head.utf8)
     }
 
     /// Splits a request target into its path and decoded query parameters.

@@ -49,11 +49,20 @@ public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// The connection is hijacked: `101 UPGRADED`, then `body` as a raw stream, then close.
+    public var upgraded = false
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A hijacked response carrying a finished stream (dockerd's exec and attach protocol).
+    public static func upgradedStream(_ body: [UInt8]) -> APIResponse {
+        var r = APIResponse(status: 101, headers: [("Content-Type", "application/vnd.docker.raw-stream")], body: body)
+        r.upgraded = true
+        return r
     }
 
     /// A JSON body as dockerd writes it: compact, newline-terminated.

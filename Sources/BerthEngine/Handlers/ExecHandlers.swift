@@ -1,0 +1,83 @@
+import BerthAPI
+import BerthContainers
+import BerthCore
+import BerthRuntime
+
+/// `docker exec` and `docker logs`: exec instances, and the container's log as dockerd's
+/// multiplexed stream (8-byte frame headers: stream, 0, 0, 0, big-endian length).
+struct ExecHandlers: Sendable {
+    let containers: ContainerService
+
+    func register(_ r: inout Router) {
+        r.add(["POST"], "/containers/{id}/exec") { req in
+            let body = try req.jsonBody()
+            let args = body["Cmd"]?.arrayValue?.compactMap(\.stringValue) ?? body["Cmd"]?.stringValue.map { [$0] } ?? []
+            let e = try await containers.createExec(
+                req.params["id"] ?? "", args: args, env: body["Env"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                user: body["User"]?.stringValue ?? "", workingDir: body["WorkingDir"]?.stringValue ?? "",
+                tty: body["Tty"]?.boolValue ?? false, attachStdout: body["AttachStdout"]?.boolValue ?? true,
+                attachStderr: body["AttachStderr"]?.boolValue ?? true)
+            return .json(.obj(["Id": .string(e.id)]), status: 201)
+        }
+        r.add(["POST"], "/exec/{id}/start") { req in
+            // The docker CLI sends this as an upgrade request; its small body may not reach us.
+            let body = (try? req.jsonBody()) ?? .object([])
+            let id = req.params["id"] ?? ""
+            let e = try await containers.exec(id)
+            if body["Detach"]?.boolValue == true {
+                Task { _ = try? await containers.startExec(id) }
+                return APIResponse(status: 200)
+            }
+            let result = try await containers.startExec(id)
+            var stream: [UInt8] = []
+            if e.tty {
+                stream = result.stdout + result.stderr
+            } else {
+                if e.attachStdout { stream += Self.frame(.stdout, result.stdout) }
+                if e.attachStderr { stream += Self.frame(.stderr, result.stderr) }
+            }
+            return .upgradedStream(stream)
+        }
+        r.add(["POST"], "/exec/{id}/resize") { req in
+            _ = try await containers.exec(req.params["id"] ?? "")
+            return APIResponse(status: 200)
+        }
+        r.add(["GET"], "/exec/{id}/json") { req in
+            let e = try await containers.exec(req.params["id"] ?? "")
+            return .json(.obj([
+                "CanRemove": .bool(false), "ContainerID": .string(e.containerID), "DetachKeys": .string(""),
+                "ExitCode": e.exitCode.map { .int(Int64($0)) } ?? .null, "ID": .string(e.id), "OpenStderr": .bool(e.attachStderr),
+                "OpenStdin": .bool(false), "OpenStdout": .bool(e.attachStdout), "Running": .bool(e.running),
+                "ProcessConfig": .obj([
+                    "arguments": .array(e.args.dropFirst().map { .string($0) }), "entrypoint": .string(e.args.first ?? ""),
+                    "privileged": .bool(false), "tty": .bool(e.tty), "user": .string(e.user),
+                ]),
+                "Pid": .int(0),
+            ]))
+        }
+        r.add(["GET"], "/containers/{id}/logs") { req in
+            let wantOut = req.boolQuery("stdout")
+            let wantErr = req.boolQuery("stderr")
+            guard wantOut || wantErr else {
+                throw BerthError.invalidArgument("Bad parameters: you must choose at least one stream")
+            }
+            let (c, lines) = try await containers.logs(req.params["id"] ?? "")
+            var selected = lines.filter { ($0.stream == .stdout && wantOut) || ($0.stream == .stderr && wantErr) }
+            if let tail = req.query("tail"), tail != "all", let n = Int(tail), n >= 0 { selected = Array(selected.suffix(n)) }
+            var body: [UInt8] = []
+            for line in selected {
+                let bytes = req.boolQuery("timestamps") ? Array((line.timestamp.rfc3339Nano + " ").utf8) + line.bytes : line.bytes
+                body += c.tty ? bytes : Self.frame(line.stream, bytes)
+            }
+            let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+            return APIResponse(status: 200, headers: [("Content-Type", type)], body: body)
+        }
+    }
+
+    /// One frame of dockerd's multiplexed stream; empty payloads are not framed.
+    static func frame(_ stream: LogLine.Stream, _ payload: [UInt8]) -> [UInt8] {
+        guard !payload.isEmpty else { return [] }
+        let n = UInt32(truncatingIfNeeded: payload.count)
+        return [stream.rawValue, 0, 0, 0, UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + payload
+    }
+}
