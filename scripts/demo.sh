@@ -69,10 +69,53 @@ kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 start_daemon
 run berth network ls
 
-if [ -x /usr/local/bin/docker ] || command -v docker >/dev/null; then
-  echo; echo "== The real docker CLI against berthd =="
-  DOCKER=$(command -v /usr/local/bin/docker docker | head -1)
-  run "$DOCKER" -H "$BERTH_HOST" network ls
+DOCKER=""
+for c in /usr/local/bin/docker /usr/bin/docker; do [ -x "$c" ] && DOCKER=$c && break; done
+if [ -n "$DOCKER" ] && [ -x /bin/busybox ]; then
+  docker() { "$DOCKER" -H "$BERTH_HOST" "$@"; }
+  echo; echo "== Containers, with the real docker CLI against berthd =="
+  echo "No registry is reachable here, so alpine:latest is a stand-in: a busybox-static root filesystem"
+  echo "imported with 'docker import' and tagged alpine, which has the ash, ip and ping the notes use."
+  R=$ROOT/rootfs; mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,dev}
+  install -m 0755 /bin/busybox "$R/bin/busybox"; chroot "$R" /bin/busybox --install -s
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"; echo 'root:x:0:' > "$R/etc/group"
+  tar -C "$R" -cf "$ROOT/busybox.tar" .
+  run docker import --change 'CMD ["sh"]' "$ROOT/busybox.tar" busybox:latest
+  run docker tag busybox:latest alpine:latest
+
+  echo; echo "-- The default bridge network (notes: 'Use the default bridge network') --"
+  run docker run -dit --name alpine1 alpine ash
+  run docker run -dit --name alpine2 alpine ash
+  run docker container ls
+  run docker network inspect bridge
+  run docker exec alpine1 ip addr show
+  run docker exec alpine1 ping -c 2 172.17.0.3
+  run docker container stop -t 1 alpine1 alpine2
+  run docker container rm alpine1 alpine2
+
+  echo; echo "-- A user-defined bridge (notes: 'Use user-defined bridge networks') --"
+  run docker run -dit --name alpine1 --network alpine-net alpine ash
+  run docker run -dit --name alpine2 --network alpine-net alpine ash
+  run docker run -dit --name alpine3 alpine ash
+  run docker run -dit --name alpine4 --network alpine-net alpine ash
+  run docker network connect bridge alpine4
+  run docker container ls
+  run docker network inspect -f '{{range .Containers}}{{.Name}} {{.IPv4Address}} {{.MacAddress}}{{"\n"}}{{end}}' alpine-net
+  run docker network inspect -f '{{range .Containers}}{{.Name}} {{.IPv4Address}} {{.MacAddress}}{{"\n"}}{{end}}' bridge
+  run docker exec alpine1 ping -c 2 172.18.0.3
+  echo "(alpine3 is on another bridge: by IP it is unreachable from alpine1)"
+  run docker exec alpine1 ping -c 1 -w 2 172.17.0.2
+  run docker exec alpine4 ip route
+  run docker exec alpine4 ping -c 1 172.17.0.2
+  echo "(name resolution, 'ping alpine2', arrives with the embedded DNS server: next issue)"
+
+  echo; echo "-- berthd is killed; the containers keep running and a new berthd adopts them --"
+  printf '\n%s$ kill -KILL <berthd>; berthd ...%s\n' "$B" "$N"
+  kill -KILL "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+  start_daemon
+  run docker ps
+  run docker exec alpine1 ping -c 1 172.18.0.4
+  run docker rm -f alpine1 alpine2 alpine3 alpine4
 fi
 
 echo; echo "== Clean up =="
