@@ -15,9 +15,10 @@ class UnixConnection(http.client.HTTPConnection):
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.connect(self.path)
 
-def call(conn, method, path, body=None, expect=(200, 201, 204)):
-    conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                 headers={"Content-Type": "application/json"} if body is not None else {})
+def call(conn, method, path, body=None, expect=(200, 201, 204), raw=None):
+    payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+    conn.request(method, path, body=payload,
+                 headers={"Content-Type": "application/json" if raw is None else "application/x-tar"} if payload is not None else {})
     r = conn.getresponse()
     data = r.read()
     if r.status not in expect:
@@ -39,6 +40,7 @@ def main():
     ap.add_argument("socket")
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--label", default="berth")
+    ap.add_argument("--image-tar", help="a root filesystem tarball to import as alpine:latest; enables container benchmarks")
     a = ap.parse_args()
     conn = UnixConnection(a.socket)
     v = "/v1.41"
@@ -52,9 +54,41 @@ def main():
         call(conn, "GET", v + "/networks/bridge")
     def ls():
         call(conn, "GET", v + "/networks")
-    for name, fn in [("network create + rm", create_rm), ("network inspect", inspect), ("network ls", ls)]:
+    rows = [("network create + rm", create_rm), ("network inspect", inspect), ("network ls", ls)]
+    if a.image_tar:
+        with open(a.image_tar, "rb") as f:
+            call(conn, "POST", v + "/images/create?fromSrc=-&repo=alpine&tag=latest", body=None, raw=f.read())
+        call(conn, "POST", v + "/networks/create", {"Name": "bench-net"})
+        made = []
+        def run_d(network):
+            def fn():
+                cid = json.loads(call(conn, "POST", v + "/containers/create",
+                                      {"Image": "alpine", "Cmd": ["sleep", "1000"], "HostConfig": {"NetworkMode": network}}))["Id"]
+                call(conn, "POST", v + f"/containers/{cid}/start")
+                made.append(cid)
+            return fn
+        holder = json.loads(call(conn, "POST", v + "/containers/create",
+                                 {"Image": "alpine", "Cmd": ["sleep", "1000"], "HostConfig": {"NetworkMode": "bridge"}}))["Id"]
+        call(conn, "POST", v + f"/containers/{holder}/start")
+        def connect_disconnect():
+            call(conn, "POST", v + "/networks/bench-net/connect", {"Container": holder})
+            call(conn, "POST", v + "/networks/bench-net/disconnect", {"Container": holder})
+        rows += [("run -d --network bench-net (create + start)", run_d("bench-net")),
+                 ("run -d --network none (create + start)", run_d("none")),
+                 ("network connect + disconnect (running container)", connect_disconnect)]
+    results = {}
+    for name, fn in rows:
         med, lo, hi = timeit(fn, a.reps)
+        results[name] = med
         print(f"| {name} ({a.label}) | {med:.2f} ms | {lo:.2f} ms | {hi:.2f} ms |")
+        if a.image_tar and name.startswith("run -d"):
+            for cid in made:
+                call(conn, "DELETE", v + f"/containers/{cid}?force=1")
+            made.clear()
+    if a.image_tar:
+        cost = results["run -d --network bench-net (create + start)"] - results["run -d --network none (create + start)"]
+        print(f"| the network's own cost in run -d (difference of medians) ({a.label}) | {cost:.2f} ms | | |")
+        call(conn, "DELETE", v + f"/containers/{holder}?force=1")
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,7 @@ BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 REPS=30; [ "${1:-}" = --quick ] && REPS=10
 TAG=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 NS=berth-bench-$TAG; ROOT=/tmp/berth-bench-$TAG; SOCK=$ROOT/berth.sock; PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; ip netns del "$NS" 2>/dev/null; rm -rf "$ROOT"; }
+cleanup() { python3 scripts/remove-all-containers.py "$SOCK"; [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; ip netns del "$NS" 2>/dev/null; rm -rf "$ROOT"; }
 trap cleanup EXIT
 mkdir -p "$ROOT" bench/results
 OUT=bench/results/latest.md
@@ -27,11 +27,15 @@ echo
 echo "## Engine API latency (one keep-alive connection, $REPS runs after warm-up)"
 echo
 ip netns add "$NS"; ip netns exec "$NS" ip link set lo up
-ip netns exec "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >"$ROOT/berthd.log" 2>&1 &
+scripts/in-sandbox.sh "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >"$ROOT/berthd.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
 echo "| operation | median | min | max |"
 echo "|---|---|---|---|"
-python3 bench/api_latency.py "$SOCK" --reps "$REPS" --label berth
+# A busybox-static root filesystem stands in for alpine (no registry here).
+R=$ROOT/rootfs; mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,dev}
+install -m 0755 /bin/busybox "$R/bin/busybox"; chroot "$R" /bin/busybox --install -s
+echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"; tar -C "$R" -cf "$ROOT/busybox.tar" .
+python3 bench/api_latency.py "$SOCK" --reps "$REPS" --label berth --image-tar "$ROOT/busybox.tar"
 echo
 echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"

@@ -12,6 +12,7 @@ export BERTH_HOST=unix://$SOCK
 PID=""
 
 cleanup() {
+  python3 "$(dirname "$0")/remove-all-containers.py" "$SOCK"
   [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$ROOT"

@@ -101,6 +101,10 @@ final class DaemonSandbox: @unchecked Sendable {
     var daemonExitStatus: Int32? { daemon.map { $0.isRunning ? -1 : $0.terminationStatus } }
 
     func close() {
+        // Containers outlive berthd by design; remove them first so a failed test leaks none.
+        if daemon?.isRunning == true {
+            _ = try? Shell.run("/usr/bin/env", ["python3", Self.repoRoot + "/scripts/remove-all-containers.py", socket], timeout: 120)
+        }
         stop()
         while let c = cleanups.popLast() { c() }
     }
