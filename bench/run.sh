@@ -27,7 +27,7 @@ echo
 echo "## Engine API latency (one keep-alive connection, $REPS runs after warm-up)"
 echo
 ip netns add "$NS"; ip netns exec "$NS" ip link set lo up
-scripts/in-sandbox.sh "$NS" "$BIN/berthd" -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >"$ROOT/berthd.log" 2>&1 &
+scripts/in-sandbox.sh "$NS" "$BIN/berthd" -D -H "unix://$SOCK" --data-root "$ROOT/data" --exec-root "$ROOT/exec" >"$ROOT/berthd.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
 echo "| operation | median | min | max |"
@@ -37,5 +37,7 @@ R=$ROOT/rootfs; mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,d
 install -m 0755 /bin/busybox "$R/bin/busybox"; chroot "$R" /bin/busybox --install -s
 echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"; tar -C "$R" -cf "$ROOT/busybox.tar" .
 python3 bench/api_latency.py "$SOCK" --reps "$REPS" --label berth --image-tar "$ROOT/busybox.tar"
+echo
+python3 bench/start_steps.py "$ROOT/berthd.log"
 echo
 echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"

@@ -16,9 +16,18 @@ extension ContainerService {
         if c.status == .running { return }
         var undo: [@Sendable () async -> Void] = []
         let id = c.id
+        let clock = ContinuousClock()
+        var mark = clock.now
+        var steps: [String] = []
+        func lap(_ name: String) {
+            let now = clock.now
+            steps.append("\(name)=\((now - mark).formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1))))")
+            mark = now
+        }
         do {
             let sandbox = try await makeSandbox(c)
             if let key = sandbox { undo.append { try? NetworkNamespace.remove(at: key) } }
+            lap("sandbox")
             undo.append { [network] in try? await network.disconnectAll(containerID: id) }
             if let key = sandbox {
                 for request in c.networks {
@@ -27,8 +36,11 @@ extension ContainerService {
                         ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases))
                 }
             }
+            lap("endpoints")
             let mounts = try await writeEtcFiles(c)
+            lap("files")
             let root = try await rootfs.prepare(containerID: c.id)
+            lap("rootfs")
             undo.append { [rootfs] in try? await rootfs.release(containerID: id) }
             let directory = paths.containerDirectory(c.id)
             try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
@@ -40,7 +52,9 @@ extension ContainerService {
             try? await runtime.delete(id: c.id, force: true)
             let pid = try await runtime.create(spec, bundle: directory + "/bundle", logPath: directory + "/container.log", exitDirectory: paths.exitDirectory)
             undo.append { [runtime] in try? await runtime.delete(id: id, force: true) }
+            lap("runtime-create")
             try await runtime.start(id: c.id)
+            lap("runtime-start")
             c.status = .running
             c.pid = pid
             c.startedAt = Timestamp.now().nanoseconds
@@ -51,6 +65,7 @@ extension ContainerService {
             try await store.saveContainer(c)
             watch(c.id)
             logger.info("container started", metadata: ["name": "\(c.name)", "pid": "\(pid)"])
+            logger.debug("start timings", metadata: ["steps": "\(steps.joined(separator: " "))"])
         } catch {
             while let step = undo.popLast() { await step() }
             c.error = BerthError.wrap(error).message
