@@ -1,7 +1,7 @@
 import Synchronization
 
-/// An in-memory `NetworkStore` for tests; it also counts writes so tests can check that a
-/// failed operation wrote nothing.
+/// An in-memory store for tests; it also counts writes so tests can check that a failed
+/// operation wrote nothing.
 public final class MemoryStore: NetworkStore, ContainerStore {
     private struct State {
         var networks: [NetworkRecord] = []
@@ -17,65 +17,37 @@ public final class MemoryStore: NetworkStore, ContainerStore {
 
     public var writeCount: Int { state.withLock { $0.writes } }
 
-    public func networks() async throws -> [NetworkRecord] { state.withLock { $0.networks } }
-
-    public func save(_ network: NetworkRecord) async throws {
+    /// Inserts `item` or replaces the one with the same id, counting the write.
+    private func upsert<T: Sendable>(_ path: WritableKeyPath<State, [T]>, _ item: T, id: KeyPath<T, String>) {
         state.withLock { s in
             s.writes += 1
-            if let i = s.networks.firstIndex(where: { $0.id == network.id }) {
-                s.networks[i] = network
+            if let i = s[keyPath: path].firstIndex(where: { $0[keyPath: id] == item[keyPath: id] }) {
+                s[keyPath: path][i] = item
             } else {
-                s.networks.append(network)
+                s[keyPath: path].append(item)
             }
         }
     }
 
-    public func deleteNetwork(id: String) async throws {
+    /// Removes the item with `id`, counting the write.
+    private func delete<T: Sendable>(_ path: WritableKeyPath<State, [T]>, id value: String, by id: KeyPath<T, String>) {
         state.withLock { s in
             s.writes += 1
-            s.networks.removeAll { $0.id == id }
+            s[keyPath: path].removeAll { $0[keyPath: id] == value }
         }
     }
+
+    public func networks() async throws -> [NetworkRecord] { state.withLock { $0.networks } }
+    public func save(_ network: NetworkRecord) async throws { upsert(\.networks, network, id: \.id) }
+    public func deleteNetwork(id: String) async throws { delete(\.networks, id: id, by: \NetworkRecord.id) }
 
     public func endpoints() async throws -> [EndpointRecord] { state.withLock { $0.endpoints } }
-
-    public func saveEndpoint(_ endpoint: EndpointRecord) async throws {
-        state.withLock { s in
-            s.writes += 1
-            if let i = s.endpoints.firstIndex(where: { $0.id == endpoint.id }) {
-                s.endpoints[i] = endpoint
-            } else {
-                s.endpoints.append(endpoint)
-            }
-        }
-    }
-
-    public func deleteEndpoint(id: String) async throws {
-        state.withLock { s in
-            s.writes += 1
-            s.endpoints.removeAll { $0.id == id }
-        }
-    }
+    public func saveEndpoint(_ endpoint: EndpointRecord) async throws { upsert(\.endpoints, endpoint, id: \.id) }
+    public func deleteEndpoint(id: String) async throws { delete(\.endpoints, id: id, by: \EndpointRecord.id) }
 
     public func containers() async throws -> [ContainerRecord] { state.withLock { $0.containers } }
-
-    public func saveContainer(_ container: ContainerRecord) async throws {
-        state.withLock { s in
-            s.writes += 1
-            if let i = s.containers.firstIndex(where: { $0.id == container.id }) {
-                s.containers[i] = container
-            } else {
-                s.containers.append(container)
-            }
-        }
-    }
-
-    public func deleteContainer(id: String) async throws {
-        state.withLock { s in
-            s.writes += 1
-            s.containers.removeAll { $0.id == id }
-        }
-    }
+    public func saveContainer(_ container: ContainerRecord) async throws { upsert(\.containers, container, id: \.id) }
+    public func deleteContainer(id: String) async throws { delete(\.containers, id: id, by: \ContainerRecord.id) }
 
     public func setting(_ key: String) async throws -> String? { state.withLock { $0.settings[key] } }
 
