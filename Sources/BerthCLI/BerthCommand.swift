@@ -7,7 +7,11 @@ import Glibc
 public struct BerthCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "berth", abstract: "A Docker-compatible container engine client.",
-        subcommands: [NetworkCommand.self, VersionCommand.self])
+        subcommands: [
+            NetworkCommand.self, ContainerRun.self, ContainerPs.self, ContainerExec.self, ContainerLogs.self,
+            ContainerInspect.self, ContainerStop.self, ContainerKill.self, ContainerRm.self, ContainerWait.self,
+            VersionCommand.self,
+        ])
 
     public init() {}
 

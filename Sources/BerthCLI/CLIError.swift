@@ -23,9 +23,12 @@ enum Console {
         print(s)
     }
 
-    static func err(_ s: String) {
+    static func err(_ s: String) { errRaw(s + "\n") }
+
+    /// Writes to stderr as is (stream payloads carry their own newlines).
+    static func errRaw(_ s: String) {
         fflush(nil)
-        let bytes = Array((s + "\n").utf8)
+        let bytes = Array(s.utf8)
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { write(2, $0.baseAddress, $0.count) }

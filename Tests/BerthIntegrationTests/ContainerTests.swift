@@ -127,4 +127,36 @@ struct ContainerTests {
             _ = try s.docker("rm", "-f", "e1", "e2", "e3", "talker")
         }
     }
+
+    @Test func berthCLIContainerCommands() throws {
+        try withSandbox { s in
+            try importImages(s)
+            #expect(try s.berth("network", "create", "cli-net").code == 0)
+            let run = try s.berth("run", "-d", "--name", "b1", "--network", "cli-net", "--ip", "10.99.0.9", "alpine", "sleep", "100")
+            // --ip needs a user subnet, exactly as dockerd says.
+            #expect(run.code == 125 && run.err.contains("user specified IP address is supported only when connecting to networks with user configured subnets"), "\(run.err)")
+            _ = try s.berth("rm", "-f", "b1")
+            let ok = try s.berth("run", "-d", "--name", "b1", "--network", "cli-net", "alpine", "sleep", "100")
+            #expect(ok.code == 0 && ok.out.trimmingCharacters(in: .whitespacesAndNewlines).count == 64, "\(ok.err)")
+            #expect(try s.berth("ps", "--format", "{{.Names}} {{.Status}} {{.Networks}}").out.hasPrefix("b1 Up "))
+            #expect(try s.berth("ps", "-q").out == (try s.docker("ps", "-q").out))
+            let addr = try s.berth("exec", "b1", "ip", "-o", "-4", "addr", "show", "eth0")
+            #expect(addr.code == 0 && addr.out.contains("inet 172.18.0.2/16"), "\(addr.out)\(addr.err)")
+            let fail = try s.berth("exec", "b1", "sh", "-c", "echo to-err >&2; exit 7")
+            #expect(fail.code == 7 && fail.err == "to-err\n")
+            #expect(try s.berth("network", "connect", "bridge", "b1").code == 0)
+            #expect(try s.berth("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "b1").out == "172.17.0.2\n")
+            #expect(try s.berth("network", "disconnect", "bridge", "b1").code == 0)
+            let again = try s.berth("network", "disconnect", "bridge", "b1")
+            #expect(again.code == 1 && again.err.contains("is not connected to network bridge"))
+            #expect(try s.berth("run", "-d", "--name", "b2", "alpine", "sh", "-c", "echo hi; echo ho >&2").code == 0)
+            #expect(try s.berth("wait", "b2").out == "0\n")
+            let logs = try s.berth("logs", "b2")
+            #expect(logs.out == "hi\n" && logs.err == "ho\n")
+            #expect(try s.berth("stop", "-t", "1", "b1").out == "b1\n")
+            #expect(try s.berth("rm", "b1", "b2").out == "b1\nb2\n")
+            let missing = try s.berth("rm", "nope")
+            #expect(missing.code == 1 && missing.err.contains("No such container: nope"))
+        }
+    }
 }

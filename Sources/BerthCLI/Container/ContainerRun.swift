@@ -1,0 +1,83 @@
+import ArgumentParser
+import BerthAPI
+
+/// `berth run -d`: create and start a container (interactive runs come with attach).
+struct ContainerRun: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Create and run a new container from an image")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.customShort("d"), .long], help: "Run container in background and print container ID.")
+    var detach = false
+    @Flag(name: [.customShort("i"), .long], help: "Keep STDIN open.")
+    var interactive = false
+    @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-TTY.")
+    var tty = false
+    @Option(help: "Assign a name to the container.")
+    var name: String?
+    @Flag(help: "Automatically remove the container when it exits.")
+    var rm = false
+    @Option(name: [.customShort("h"), .long], help: "Container host name.")
+    var hostname: String?
+    @Option(name: [.customShort("e"), .customLong("env")], help: "Set environment variables.")
+    var env: [String] = []
+    @Option(help: "Connect a container to a network.")
+    var network: String?
+    @Option(help: "IPv4 address (e.g., 172.30.100.104).")
+    var ip: String?
+    @Option(help: "IPv6 address (e.g., 2001:db8::33).")
+    var ip6: String?
+    @Option(name: .customLong("mac-address"), help: "Container MAC address (e.g., 92:d0:c6:0a:29:33).")
+    var macAddress: String?
+    @Option(name: .customLong("network-alias"), help: "Add network-scoped alias for the container.")
+    var networkAlias: [String] = []
+    @Option(name: .customLong("add-host"), help: "Add a custom host-to-IP mapping (host:ip).")
+    var addHost: [String] = []
+    @Option(help: "Set custom DNS servers.")
+    var dns: [String] = []
+    @Argument(help: "Image.")
+    var image: String
+    @Argument(parsing: .captureForPassthrough, help: "Command and arguments.")
+    var command: [String] = []
+
+    func run() throws {
+        do {
+            guard detach else {
+                throw CLIError("berth run without -d needs attach, which berth does not have yet; use -d, or the docker CLI against berthd")
+            }
+            let mode = network ?? "default"
+            if !networkAlias.isEmpty, ["default", "bridge", "host", "none"].contains(mode) {
+                throw CLIError("berth: network-scoped aliases are only supported for user-defined networks", code: 125)
+            }
+            var endpoint: [JSONValue.Member] = []
+            if ip != nil || ip6 != nil {
+                endpoint.append(.init("IPAMConfig", .obj(["IPv4Address": .string(ip ?? ""), "IPv6Address": .string(ip6 ?? "")])))
+            }
+            if !networkAlias.isEmpty { endpoint.append(.init("Aliases", .array(networkAlias.map { .string($0) }))) }
+            if let m = macAddress { endpoint.append(.init("MacAddress", .string(m))) }
+            let body: JSONValue = .obj([
+                "Hostname": .string(hostname ?? ""), "Env": .array(env.map { .string($0) }),
+                "Cmd": command.isEmpty ? .null : .array(command.map { .string($0) }), "Image": .string(image),
+                "Tty": .bool(tty), "OpenStdin": .bool(interactive),
+                "HostConfig": .obj([
+                    "NetworkMode": .string(mode), "AutoRemove": .bool(rm), "Dns": .array(dns.map { .string($0) }),
+                    "ExtraHosts": .array(addHost.map { .string($0) }),
+                ]),
+                "NetworkingConfig": .obj(["EndpointsConfig": .object([.init(mode, .object(endpoint))])]),
+            ])
+            let client = try global.client()
+            var query: [(String, String)] = []
+            if let name { query.append(("name", name)) }
+            let created = try client.call("POST", "/containers/create", query: query, body: .init(body))
+            guard (200..<300).contains(created.status), let id = created.json?["Id"]?.stringValue else {
+                throw CLIError("berth: Error response from daemon: " + created.errorMessage, code: 125)
+            }
+            let started = try client.call("POST", "/containers/\(id)/start")
+            Console.out(id)
+            guard (200..<300).contains(started.status) else {
+                throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
+            }
+        } catch let e as CLIError {
+            throw Console.fail(e)
+        }
+    }
+}
