@@ -30,6 +30,9 @@ let package = Package(
         lib("BerthNetlink", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthIPAM", ["BerthCore"]),
         lib("BerthStore", ["BerthCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        lib("BerthDNS", [
+            "BerthCore", .product(name: "NIOCore", package: nio), .product(name: "NIOPosix", package: nio),
+        ]),
         lib("BerthRuntime", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthImage", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthNetwork", [
@@ -70,13 +73,13 @@ let package = Package(
             name: "BerthUnitTests",
             dependencies: [
                 "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
-                "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage", "BerthContainers",
+                "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage", "BerthContainers", "BerthDNS",
             ],
             swiftSettings: settings),
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
-                "BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage", "BerthNetwork", "BerthStore",
+                "BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage", "BerthNetwork", "BerthStore", "BerthDNS",
                 .product(name: "NIOPosix", package: nio), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings),
