@@ -84,6 +84,7 @@ public struct Daemon {
         NetworkHandlers(controller: controller, containers: containers).register(&router)
         ContainerHandlers(containers: containers, network: controller, paths: paths).register(&router)
         ExecHandlers(containers: containers).register(&router)
+        AttachHandlers(containers: containers).register(&router)
         ImageHandlers(store: images, scratchDirectory: config.dataRoot + "/tmp").register(&router)
 
         let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)

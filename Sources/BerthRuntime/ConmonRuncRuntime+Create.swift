@@ -64,7 +64,9 @@ extension ConmonRuncRuntime {
             "--runtime-arg", "--log", "--runtime-arg", bundle.runcLog, "--runtime-arg", "--log-format=json",
         ]
         if tty { args.append("-t") }
-        if openStdin { args.append("-i") }
+        // dockerd keeps stdin open across attaches (StdinOnce false); conmon would close it when
+        // the first attach client hangs up.
+        if openStdin { args += ["-i", "--leave-stdin-open"] }
         if let program = configuration.exitCommand.first {
             args += ["--exit-command", program]
             for argument in configuration.exitCommand.dropFirst() + [id] {

@@ -37,4 +37,11 @@ public protocol OCIRuntime: Sendable {
 
     /// Everything the container has written to stdout and stderr so far, line by line.
     func logs(id: String) async throws -> [LogLine]
+
+    /// Connects to the running container's stdio (`docker attach`): its output as it comes, and
+    /// its stdin when it was created with `openStdin`.
+    func attach(id: String) async throws -> AttachSocket
+
+    /// Resizes the container's terminal (created with `tty`).
+    func resize(id: String, height: Int, width: Int) async throws
 }

@@ -190,6 +190,16 @@ public final class RecordingRuntime: OCIRuntime {
         }
     }
 
+    public func attach(id: String) async throws -> AttachSocket {
+        throw RuntimeError.unsupported("attach in the recording runtime", hint: "use ConmonRuncRuntime")
+    }
+
+    public func resize(id: String, height: Int, width: Int) async throws {
+        try store.withLock { s in
+            guard s.containers[id] != nil else { throw RuntimeError.notFound(id: id) }
+        }
+    }
+
     /// Records `call`, then throws the failure injected for `operation`, if any.
     private static func record(_ s: inout State, _ call: Call, _ operation: Operation) throws {
         s.calls.append(call)

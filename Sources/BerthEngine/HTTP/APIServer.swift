@@ -28,8 +28,17 @@ public struct APIServer: Service {
             .serverChannelOption(.backlog, value: 512)
             .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RawWriter(), position: .first)
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(RawWriter(), position: .first)
+                    // configureHTTPServerPipeline's handlers, but with a request decoder that keeps the
+                    // bytes after an upgrade request's head: they are the start of a hijacked stream.
+                    try sync.addHandlers([
+                        HTTPResponseEncoder(),
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+                        HTTPServerPipelineHandler(),
+                        NIOHTTPResponseHeadersValidator(),
+                        HTTPServerProtocolErrorHandler(),
+                    ])
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -77,9 +86,14 @@ public struct APIServer: Service {
                             : await handle(h, body: body)
                         if response.upgraded {
                             try await RawWriter.write(Self.upgradeHead(response) + response.body, to: channel)
+                            if let session = response.hijack {
+                                let raw = try await HijackedConnection.take(channel)
+                                // A graceful shutdown closes hijacked connections like idle ones.
+                                if connections.idle(channel) { await session(raw) }
+                            }
                             return
                         }
-                        try await write(response, for: h, to: outbound)
+                        try await write(response, for: h, to: outbound, on: channel)
                         if !h.isKeepAlive || !connections.idle(channel) { return }
                         head = nil
                     }
@@ -110,15 +124,37 @@ public struct APIServer: Service {
         return response
     }
 
-    private func write(_ r: APIResponse, for request: HTTPRequestHead, to out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+    private func write(
+        _ r: APIResponse, for request: HTTPRequestHead, to out: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+        on channel: (any Channel)? = nil
+    ) async throws {
         var headers = HTTPHeaders()
         for (k, v) in VersionMiddleware.commonHeaders { headers.add(name: k, value: v) }
         for (k, v) in r.headers { headers.replaceOrAdd(name: k, value: v) }
         headers.add(name: "Date", value: HTTPDate.now())
-        headers.add(name: "Content-Length", value: String(r.body.count))
+        if r.streamedBody == nil {
+            headers.add(name: "Content-Length", value: String(r.body.count))
+        } else {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
         if !request.isKeepAlive { headers.add(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: request.version, status: .init(statusCode: r.status), headers: headers)
         try await out.write(.head(head))
+        if let produce = r.streamedBody, let channel {
+            // The head goes out now (each write flushes); the client may be waiting for it. The
+            // body may take as long as a container runs: stop waiting when the client hangs up,
+            // and let a graceful shutdown close the connection as if it were idle.
+            let task = Task { await produce() }
+            channel.closeFuture.whenComplete { _ in task.cancel() }
+            if !connections.idle(channel) { task.cancel() }
+            let body = await task.value
+            connections.busy(channel)
+            if request.method != .HEAD && !body.isEmpty {
+                try await out.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+            }
+            try await out.write(.end(nil))
+            return
+        }
         if request.method != .HEAD && !r.body.isEmpty {
             try await out.write(.body(.byteBuffer(ByteBuffer(bytes: r.body))))
         }

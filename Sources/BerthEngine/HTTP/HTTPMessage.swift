@@ -49,8 +49,14 @@ public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
-    /// The connection is hijacked: `101 UPGRADED`, then `body` as a raw stream, then close.
+    /// The connection is hijacked: `101 UPGRADED`, then `body` as a raw stream, then `hijack`
+    /// (if any) with the raw connection, then close.
     public var upgraded = false
+    /// Produces the body after the head has gone out (chunked), for answers that take a while
+    /// and whose head the client waits for, as dockerd's `/containers/{id}/wait`.
+    public var streamedBody: (@Sendable () async -> [UInt8])?
+    /// Runs on the raw connection after `101 UPGRADED` (interactive attach and exec).
+    public var hijack: (@Sendable (HijackedConnection) async -> Void)?
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -62,6 +68,24 @@ public struct APIResponse: Sendable {
     public static func upgradedStream(_ body: [UInt8]) -> APIResponse {
         var r = APIResponse(status: 101, headers: [("Content-Type", "application/vnd.docker.raw-stream")], body: body)
         r.upgraded = true
+        return r
+    }
+
+    /// A hijacked response that streams both ways: `session` runs on the raw connection, which
+    /// closes when it returns.
+    public static func hijacked(
+        contentType: String, _ session: @escaping @Sendable (HijackedConnection) async -> Void
+    ) -> APIResponse {
+        var r = APIResponse(status: 101, headers: [("Content-Type", contentType)])
+        r.upgraded = true
+        r.hijack = session
+        return r
+    }
+
+    /// A JSON answer whose head is sent at once and whose body follows when `body` returns.
+    public static func deferredJSON(_ body: @escaping @Sendable () async -> JSONValue) -> APIResponse {
+        var r = APIResponse(status: 200, headers: [("Content-Type", "application/json")])
+        r.streamedBody = { Array((await body().rendered() + "\n").utf8) }
         return r
     }
 

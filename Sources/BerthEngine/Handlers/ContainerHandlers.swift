@@ -37,8 +37,17 @@ struct ContainerHandlers: Sendable {
             return .noContent()
         }
         r.add(["POST"], "/containers/{id}/wait") { req in
-            let code = try await containers.wait(req.params["id"] ?? "")
-            return .json(.obj(["Error": .null, "StatusCode": .int(Int64(code))]))
+            // dockerd sends the head at once and the status when the container exits: the docker
+            // CLI (attach, run) waits for that head before it goes on.
+            let c = try await containers.find(req.params["id"] ?? "")
+            return .deferredJSON {
+                do {
+                    let code = try await containers.wait(c.id)
+                    return .obj(["Error": .null, "StatusCode": .int(Int64(code))])
+                } catch {
+                    return .obj(["Error": .obj(["Message": .string(BerthError.wrap(error).message)]), "StatusCode": .int(-1)])
+                }
+            }
         }
         r.add(["DELETE"], "/containers/{id}") { req in
             try await containers.remove(req.params["id"] ?? "", force: req.boolQuery("force"))

@@ -1,0 +1,79 @@
+import NIOCore
+import NIOHTTP1
+
+/// A connection after `101 UPGRADED`: raw bytes both ways, no more HTTP (dockerd's hijack for
+/// attach and exec).
+public struct HijackedConnection: Sendable {
+    /// What the client sends, as it arrives; finishes when the client closes the connection.
+    public let inbound: AsyncStream<[UInt8]>
+    let channel: any Channel
+
+    /// Writes raw bytes to the client.
+    public func write(_ bytes: [UInt8]) async throws {
+        try await RawWriter.write(bytes, to: channel)
+    }
+
+    /// Closes the connection; `inbound` finishes.
+    public func close() {
+        channel.close(promise: nil)
+    }
+
+    /// Stops HTTP processing on `channel` and returns the raw connection. Bytes the request
+    /// decoder already holds (a client may send stdin right after the request head: NIO's decoder
+    /// stops parsing at an upgrade request's head) are forwarded, not dropped.
+    static func take(_ channel: any Channel) async throws -> HijackedConnection {
+        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+        try await channel.eventLoop.submit {
+            let sync = channel.pipeline.syncOperations
+            let decoder = try sync.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try sync.addHandler(RawReader(continuation), position: .after(decoder.handler))
+            // The decoder forwards what it buffered to the reader as it is removed.
+            sync.removeHandler(context: decoder, promise: nil)
+            for remove in [
+                { try sync.context(handlerType: HTTPResponseEncoder.self) },
+                { try sync.context(handlerType: HTTPServerPipelineHandler.self) },
+                { try sync.context(handlerType: NIOHTTPResponseHeadersValidator.self) },
+                { try sync.context(handlerType: HTTPServerProtocolErrorHandler.self) },
+            ] as [() throws -> ChannelHandlerContext] {
+                if let context = try? remove() { sync.removeHandler(context: context, promise: nil) }
+            }
+            // The pipeline handler holds back reads while a response is pending; ask again.
+            channel.read()
+        }.get()
+        return HijackedConnection(inbound: stream, channel: channel)
+    }
+}
+
+/// Takes every inbound byte of a hijacked connection (so nothing reaches the HTTP-typed async
+/// channel behind it) and hands it to the hijack's owner.
+final class RawReader: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let continuation: AsyncStream<[UInt8]>.Continuation
+
+    init(_ continuation: AsyncStream<[UInt8]>.Continuation) { self.continuation = continuation }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        continuation.yield(Array(buffer.readableBytesView))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A half-closed client (docker closes its write side when its stdin ends) has nothing
+        // more to say; treat it as the end of the input.
+        if event is ChannelEvent, case .inputClosed = event as? ChannelEvent { continuation.finish() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        continuation.finish()
+        context.close(promise: nil)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { continuation.finish() }
+}

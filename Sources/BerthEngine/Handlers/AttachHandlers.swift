@@ -1,0 +1,76 @@
+import BerthAPI
+import BerthContainers
+import BerthCore
+import BerthRuntime
+
+/// `docker attach` and `docker resize`: the container's stdio through its monitor, streamed
+/// both ways over the hijacked connection until either side ends or the client's stdin carries
+/// the detach sequence.
+struct AttachHandlers: Sendable {
+    let containers: ContainerService
+
+    func register(_ r: inout Router) {
+        r.add(["POST"], "/containers/{id}/attach") { req in
+            let (c, socket) = try await containers.attach(req.params["id"] ?? "")
+            var keys = DetachKeys.default
+            if let spec = req.query("detachKeys"), !spec.isEmpty, let parsed = DetachKeys(parsing: spec) { keys = parsed }
+            let session = AttachSession(
+                socket: socket, tty: c.tty, stdin: req.boolQuery("stdin") && c.openStdin,
+                stdout: req.boolQuery("stdout"), stderr: req.boolQuery("stderr"), detachKeys: keys)
+            let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+            return .hijacked(contentType: type) { connection in await session.run(connection) }
+        }
+        r.add(["POST"], "/containers/{id}/resize") { req in
+            guard let h = req.query("h").flatMap({ Int($0) }), let w = req.query("w").flatMap({ Int($0) }), h >= 0, w >= 0 else {
+                throw BerthError.invalidArgument("invalid resize parameters: h and w must be non-negative integers")
+            }
+            try await containers.resize(req.params["id"] ?? "", height: h, width: w)
+            return APIResponse(status: 200)
+        }
+    }
+}
+
+/// One attach: output from conmon to the client (framed unless the container has a TTY), the
+/// client's input to conmon (scanned for the detach keys).
+struct AttachSession: Sendable {
+    let socket: AttachSocket
+    let tty: Bool
+    let stdin: Bool
+    let stdout: Bool
+    let stderr: Bool
+    let detachKeys: DetachKeys
+
+    func run(_ connection: HijackedConnection) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await pumpOutput(to: connection) }
+            group.addTask { await pumpInput(from: connection) }
+            // Whichever side ends first ends the other: the container exited, the client left or
+            // detached. The container keeps running in the last two cases.
+            _ = await group.next()
+            socket.close()
+            connection.close()
+            await group.waitForAll()
+        }
+    }
+
+    private func pumpOutput(to connection: HijackedConnection) async {
+        for await chunk in socket.output {
+            guard chunk.stream == .stdout ? stdout : stderr else { continue }
+            let bytes = tty ? chunk.bytes : ExecHandlers.frame(chunk.stream, chunk.bytes)
+            do { try await connection.write(bytes) } catch { return }
+        }
+    }
+
+    private func pumpInput(from connection: HijackedConnection) async {
+        var keys = detachKeys
+        for await bytes in connection.inbound {
+            // Without stdin the client's input is read only to notice it leave.
+            guard stdin else { continue }
+            let (forward, detached) = keys.scan(bytes)
+            if !forward.isEmpty {
+                do { try await socket.write(forward) } catch { return }
+            }
+            if detached { return }
+        }
+    }
+}
