@@ -24,8 +24,21 @@ extension ContainerService {
             name = ContainerNames.random(avoiding: taken)
         }
         let mode = spec.networkMode.isEmpty || spec.networkMode == "default" ? "bridge" : spec.networkMode
+        var networkMode = mode
+        var joinedHostname: String?
         if mode.hasPrefix("container:") {
-            throw BerthError(.notImplemented, "--network container:<name> is not supported by Berth yet")
+            // Join another container's sandbox: it owns the interfaces, hostname and /etc files.
+            let target = try find(String(mode.dropFirst("container:".count)))
+            if !spec.hostname.isEmpty { throw BerthError.invalidArgument("conflicting options: hostname and the network mode") }
+            if !spec.dns.isEmpty || !spec.dnsSearch.isEmpty || !spec.dnsOptions.isEmpty {
+                throw BerthError.invalidArgument("conflicting options: dns and the network mode")
+            }
+            if !spec.extraHosts.isEmpty { throw BerthError.invalidArgument("conflicting options: custom host-to-IP mapping and the network mode") }
+            if spec.endpoints.contains(where: { $0.macAddress != nil }) {
+                throw BerthError.invalidArgument("conflicting options: mac-address and the network mode")
+            }
+            networkMode = "container:" + target.id
+            joinedHostname = target.hostname
         }
         pendingNames.insert(name)
         defer { pendingNames.remove(name) }
@@ -33,7 +46,7 @@ extension ContainerService {
         let image = try await images.image(spec.image)
         let run = image.runConfig
         let id = Identifier.random()
-        let hostname = spec.hostname.isEmpty ? (mode == "host" ? "" : Identifier.short(id)) : spec.hostname
+        let hostname = joinedHostname ?? (spec.hostname.isEmpty ? (mode == "host" ? "" : Identifier.short(id)) : spec.hostname)
         var record = ContainerRecord(
             id: id, name: name, created: Timestamp.now().nanoseconds, imageReference: spec.image, imageID: image.id,
             hostname: hostname, domainname: spec.domainname, user: spec.user.isEmpty ? run.user : spec.user,
@@ -41,7 +54,7 @@ extension ContainerService {
             cmd: spec.cmd ?? (spec.entrypoint == nil ? run.cmd ?? [] : []),
             entrypoint: spec.entrypoint ?? run.entrypoint ?? [],
             workingDir: spec.workingDir.isEmpty ? run.workingDir : spec.workingDir,
-            tty: spec.tty, openStdin: spec.openStdin, labels: spec.labels, networkMode: mode,
+            tty: spec.tty, openStdin: spec.openStdin, labels: spec.labels, networkMode: networkMode,
             autoRemove: spec.autoRemove, dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions,
             extraHosts: spec.extraHosts)
         if record.path.isEmpty {
@@ -49,6 +62,7 @@ extension ContainerService {
         }
         switch mode {
         case "host", "none": record.networks = []
+        case _ where networkMode.hasPrefix("container:"): record.networks = []
         default:
             // The docker CLI names the default network "default" in EndpointsConfig too.
             let endpoints = spec.endpoints.map { e in

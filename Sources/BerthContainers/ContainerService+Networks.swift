@@ -8,7 +8,7 @@ extension ContainerService {
     public func connect(_ ref: String, network networkRef: String, request: ContainerRecord.NetworkRequest) async throws {
         var c = try find(ref)
         let net = try await network.find(networkRef)
-        if c.networkMode == "host" || c.networkMode == "none" {
+        if c.networkMode == "host" || c.networkMode == "none" || c.networkMode.hasPrefix("container:") {
             throw BerthError.forbidden("container sharing network namespace with another container or host cannot be connected to any other network")
         }
         if net.driver == "host" || net.driver == "null" {

@@ -26,10 +26,11 @@ extension ContainerService {
         }
         do {
             let sandbox = try await makeSandbox(c)
-            if let key = sandbox { undo.append { try? NetworkNamespace.remove(at: key) } }
+            let joined = c.networkMode.hasPrefix("container:")
+            if let key = sandbox, !joined { undo.append { try? NetworkNamespace.remove(at: key) } }
             lap("sandbox")
             undo.append { [network] in try? await network.disconnectAll(containerID: id) }
-            if let key = sandbox {
+            if let key = sandbox, !joined {
                 for request in c.networks {
                     _ = try await network.connect(request.network, EndpointRequest(
                         containerID: c.id, containerName: c.name, sandboxKey: key, ipv4: request.ipv4,
@@ -75,9 +76,21 @@ extension ContainerService {
         }
     }
 
+    /// The container whose sandbox `c` joins (`--network container:<id>`), which must be running.
+    func sandboxOwner(_ c: ContainerRecord) throws -> ContainerRecord? {
+        guard c.networkMode.hasPrefix("container:") else { return nil }
+        let ownerID = String(c.networkMode.dropFirst("container:".count))
+        guard let owner = containers[ownerID] else { throw BerthError.notFound("No such container: \(ownerID)") }
+        guard owner.status == .running else {
+            throw BerthError.conflict("cannot join network of a non running container: \(owner.id)")
+        }
+        return owner
+    }
+
     /// The sandbox key, or nil for `--network host` (the daemon's own namespace).
     private func makeSandbox(_ c: ContainerRecord) async throws -> String? {
         if c.networkMode == "host" { return nil }
+        if let owner = try sandboxOwner(c) { return paths.sandboxKey(owner.id) }
         for request in c.networks { _ = try await network.find(request.network) }
         let key = paths.sandboxKey(c.id)
         try FileManager.default.createDirectory(atPath: paths.execRoot + "/netns", withIntermediateDirectories: true)
@@ -92,6 +105,15 @@ extension ContainerService {
 
     /// Writes hosts, hostname and resolv.conf for the container and returns their bind mounts.
     private func writeEtcFiles(_ c: ContainerRecord) async throws -> [ContainerSpec.BindMount] {
+        if let owner = try sandboxOwner(c) {
+            // Sharing a sandbox means sharing its identity files too, as dockerd does.
+            let dir = paths.containerDirectory(owner.id)
+            return [
+                .init(source: dir + "/hosts", destination: "/etc/hosts"),
+                .init(source: dir + "/resolv.conf", destination: "/etc/resolv.conf"),
+                .init(source: dir + "/hostname", destination: "/etc/hostname"),
+            ]
+        }
         let dir = paths.containerDirectory(c.id)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let hostResolv = ResolvConf(parsing: (try? String(contentsOfFile: paths.hostResolvConf, encoding: .utf8)) ?? "")

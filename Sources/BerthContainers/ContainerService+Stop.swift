@@ -48,7 +48,8 @@ extension ContainerService {
 
     private func performTeardown(_ c: ContainerRecord) async {
         try? await network.disconnectAll(containerID: c.id)
-        try? NetworkNamespace.remove(at: paths.sandboxKey(c.id))
+        // A container that joined another's sandbox must never remove it.
+        if !c.networkMode.hasPrefix("container:") { try? NetworkNamespace.remove(at: paths.sandboxKey(c.id)) }
         try? await runtime.delete(id: c.id, force: true)
         try? await rootfs.release(containerID: c.id)
     }

@@ -159,4 +159,26 @@ struct ContainerTests {
             #expect(missing.code == 1 && missing.err.contains("No such container: nope"))
         }
     }
+
+    @Test func containerNetworkModeSharesTheSandbox() throws {
+        try withSandbox { s in
+            try importImages(s)
+            #expect(try s.docker("network", "create", "shared-net").code == 0)
+            #expect(try s.docker("run", "-d", "--name", "owner", "--network", "shared-net", "alpine", "sleep", "100").code == 0)
+            let joined = try s.docker("run", "-d", "--name", "guest", "--network", "container:owner", "alpine", "sleep", "100")
+            #expect(joined.code == 0, "\(joined.err)")
+            // The guest sees the owner's interfaces and hostname.
+            let addr = try s.docker("exec", "guest", "ip", "-o", "-4", "addr", "show", "eth0")
+            #expect(addr.out.contains("inet 172.18.0.2/16"), "\(addr.out)\(addr.err)")
+            #expect(try s.docker("exec", "guest", "hostname").out == (try s.docker("exec", "owner", "hostname").out))
+            let hostnameClash = try s.docker("run", "-d", "--network", "container:owner", "--hostname", "x", "alpine", "true")
+            #expect(hostnameClash.code == 125 && hostnameClash.err.contains("conflicting options: hostname and the network mode"))
+            let connect = try s.docker("network", "connect", "bridge", "guest")
+            #expect(connect.err.contains("container sharing network namespace with another container or host cannot be connected to any other network"))
+            // Removing the guest leaves the owner's sandbox alone.
+            #expect(try s.docker("rm", "-f", "guest").code == 0)
+            #expect(try s.docker("exec", "owner", "ip", "-o", "-4", "addr", "show", "eth0").out.contains("172.18.0.2/16"))
+            #expect(try s.docker("rm", "-f", "owner").code == 0)
+        }
+    }
 }
