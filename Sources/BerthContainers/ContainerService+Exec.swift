@@ -52,7 +52,7 @@ extension ContainerService {
     public func logs(_ ref: String) async throws -> (ContainerRecord, [LogLine]) {
         let c = try find(ref)
         let path = paths.containerDirectory(c.id) + "/container.log"
-        guard FileManager.default.fileExists(atPath: path) else { return (c, []) }
+        guard await ContainerFiles.exists(path) else { return (c, []) }
         return (c, try await ConmonRuncRuntime.readLog(at: path))
     }
 }

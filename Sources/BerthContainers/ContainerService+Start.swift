@@ -44,8 +44,7 @@ extension ContainerService {
             lap("rootfs")
             undo.append { [rootfs] in try? await rootfs.release(containerID: id) }
             let directory = paths.containerDirectory(c.id)
-            try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: paths.exitDirectory, withIntermediateDirectories: true)
+            try await ContainerFiles.makeDirectories([directory + "/bundle", paths.exitDirectory])
             let spec = ContainerSpec(
                 id: c.id, rootfs: root, args: c.entrypoint + c.cmd, env: c.env,
                 cwd: c.workingDir.isEmpty ? "/" : c.workingDir, hostname: c.hostname, tty: c.tty, openStdin: c.openStdin,
@@ -93,7 +92,7 @@ extension ContainerService {
         if let owner = try sandboxOwner(c) { return paths.sandboxKey(owner.id) }
         for request in c.networks { _ = try await network.find(request.network) }
         let key = paths.sandboxKey(c.id)
-        try FileManager.default.createDirectory(atPath: paths.execRoot + "/netns", withIntermediateDirectories: true)
+        try await ContainerFiles.makeDirectories([paths.execRoot + "/netns"])
         try? NetworkNamespace.remove(at: key)
         try await NetworkNamespace.create(at: key)
         if c.networks.isEmpty {
@@ -115,12 +114,12 @@ extension ContainerService {
             ]
         }
         let dir = paths.containerDirectory(c.id)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let hostResolv = ResolvConf(parsing: (try? String(contentsOfFile: paths.hostResolvConf, encoding: .utf8)) ?? "")
+        try await ContainerFiles.makeDirectories([dir])
+        let hostResolv = ResolvConf(parsing: await ContainerFiles.read(paths.hostResolvConf) ?? "")
         let hosts: String
         let resolv: ResolvConf
         if c.networkMode == "host" {
-            hosts = (try? String(contentsOfFile: paths.hostHosts, encoding: .utf8)) ?? EtcHosts().rendered
+            hosts = await ContainerFiles.read(paths.hostHosts) ?? EtcHosts().rendered
             resolv = hostResolv
         } else {
             var h = EtcHosts(extra: c.extraHosts.compactMap(Self.extraHost))
@@ -132,9 +131,9 @@ extension ContainerService {
             // Until the embedded DNS server lands, every network gets the host's resolvers.
             resolv = ResolvConf.forContainer(host: hostResolv, embeddedDNS: false, dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions)
         }
-        try hosts.write(toFile: dir + "/hosts", atomically: true, encoding: .utf8)
-        try resolv.rendered.write(toFile: dir + "/resolv.conf", atomically: true, encoding: .utf8)
-        try (c.hostname + "\n").write(toFile: dir + "/hostname", atomically: true, encoding: .utf8)
+        try await ContainerFiles.write([
+            (dir + "/hosts", hosts), (dir + "/resolv.conf", resolv.rendered), (dir + "/hostname", c.hostname + "\n"),
+        ])
         return [
             .init(source: dir + "/hosts", destination: "/etc/hosts"),
             .init(source: dir + "/resolv.conf", destination: "/etc/resolv.conf"),

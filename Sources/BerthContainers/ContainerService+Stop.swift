@@ -108,7 +108,7 @@ extension ContainerService {
         containers[c.id] = c
         await teardown(c)
         try? await rootfs.remove(containerID: c.id)
-        try? FileManager.default.removeItem(atPath: paths.containerDirectory(c.id))
+        await ContainerFiles.remove(paths.containerDirectory(c.id))
         try await store.deleteContainer(id: c.id)
         containers[c.id] = nil
         logger.info("container removed", metadata: ["name": "\(c.name)", "id": "\(Identifier.short(c.id))"])

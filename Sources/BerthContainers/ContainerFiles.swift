@@ -1,0 +1,36 @@
+import BerthCore
+import Foundation
+
+/// The container layer's file I/O, run on a thread Berth owns so the Swift cooperative pool
+/// never blocks on the disk (the files are small, but the rule holds for every blocking call).
+enum ContainerFiles {
+    /// Creates each directory with its parents.
+    static func makeDirectories(_ paths: [String]) async throws {
+        try await NamespaceThread.run {
+            for p in paths { try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true) }
+        }
+    }
+
+    /// Writes each file atomically (temporary file, then rename).
+    static func write(_ files: [(path: String, content: String)]) async throws {
+        let items = files.map { ($0.path, $0.content) }
+        try await NamespaceThread.run {
+            for (path, content) in items { try content.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+    }
+
+    /// A text file's contents, nil when it cannot be read.
+    static func read(_ path: String) async -> String? {
+        (try? await NamespaceThread.run { try? String(contentsOfFile: path, encoding: .utf8) }) ?? nil
+    }
+
+    /// Whether a file exists.
+    static func exists(_ path: String) async -> Bool {
+        (try? await NamespaceThread.run { FileManager.default.fileExists(atPath: path) }) ?? false
+    }
+
+    /// Removes a file or directory tree; a missing one is fine.
+    static func remove(_ path: String) async {
+        _ = try? await NamespaceThread.run { try? FileManager.default.removeItem(atPath: path) }
+    }
+}
