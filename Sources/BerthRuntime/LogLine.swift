@@ -5,6 +5,13 @@ import BerthCore
 public struct LogLine: Equatable, Sendable {
     /// The container's output streams, numbered as in Docker's multiplexed stream format.
     public enum Stream: UInt8, Equatable, Sendable {
+        /// `payload` framed for Docker's multiplexed stream: stream byte, three zero bytes,
+        /// big-endian 32-bit length, payload. The one encoder of that format in Berth.
+        public func frame(_ payload: [UInt8]) -> [UInt8] {
+            let n = UInt32(truncatingIfNeeded: payload.count)
+            return [rawValue, 0, 0, 0, UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)] + payload
+        }
+
         case stdout = 1
         case stderr = 2
     }
@@ -24,9 +31,5 @@ public struct LogLine: Equatable, Sendable {
 
     /// The line framed for Docker's multiplexed stream (`application/vnd.docker.multiplexed-stream`,
     /// used without a TTY): stream byte, three zero bytes, big-endian 32-bit length, payload.
-    public var multiplexedFrame: [UInt8] {
-        let n = UInt32(truncatingIfNeeded: bytes.count)
-        return [stream.rawValue, 0, 0, 0, UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)]
-            + bytes
-    }
+    public var multiplexedFrame: [UInt8] { stream.frame(bytes) }
 }

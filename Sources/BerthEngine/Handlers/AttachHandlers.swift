@@ -56,7 +56,7 @@ struct AttachSession: Sendable {
     private func pumpOutput(to connection: HijackedConnection) async {
         for await chunk in socket.output {
             guard chunk.stream == .stdout ? stdout : stderr else { continue }
-            let bytes = tty ? chunk.bytes : ExecHandlers.frame(chunk.stream, chunk.bytes)
+            let bytes = tty ? chunk.bytes : chunk.stream.frame(chunk.bytes)
             do { try await connection.write(bytes) } catch { return }
         }
     }

@@ -33,8 +33,9 @@ struct ExecHandlers: Sendable {
             if e.tty {
                 stream = result.stdout + result.stderr
             } else {
-                if e.attachStdout { stream += Self.frame(.stdout, result.stdout) }
-                if e.attachStderr { stream += Self.frame(.stderr, result.stderr) }
+                // Empty payloads are not framed: the client would read them as zero-length writes.
+                if e.attachStdout && !result.stdout.isEmpty { stream += LogLine.Stream.stdout.frame(result.stdout) }
+                if e.attachStderr && !result.stderr.isEmpty { stream += LogLine.Stream.stderr.frame(result.stderr) }
             }
             return .upgradedStream(stream)
         }
@@ -67,17 +68,10 @@ struct ExecHandlers: Sendable {
             var body: [UInt8] = []
             for line in selected {
                 let bytes = req.boolQuery("timestamps") ? Array((line.timestamp.rfc3339Nano + " ").utf8) + line.bytes : line.bytes
-                body += c.tty ? bytes : Self.frame(line.stream, bytes)
+                body += c.tty ? bytes : line.stream.frame(bytes)
             }
             let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
             return APIResponse(status: 200, headers: [("Content-Type", type)], body: body)
         }
-    }
-
-    /// One frame of dockerd's multiplexed stream; empty payloads are not framed.
-    static func frame(_ stream: LogLine.Stream, _ payload: [UInt8]) -> [UInt8] {
-        guard !payload.isEmpty else { return [] }
-        let n = UInt32(truncatingIfNeeded: payload.count)
-        return [stream.rawValue, 0, 0, 0, UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + payload
     }
 }
