@@ -47,3 +47,14 @@ import Testing
         #expect(Timestamp(parsing: "yesterday") == nil)
     }
 }
+
+@Suite struct HumanDurationTests {
+    @Test(arguments: [
+        (0, "Less than a second"), (1, "1 second"), (59, "59 seconds"), (60, "About a minute"), (61, "About a minute"),
+        (120, "2 minutes"), (3600, "About an hour"), (7200, "2 hours"), (47 * 3600, "47 hours"), (48 * 3600, "2 days"),
+        (14 * 86400, "2 weeks"), (60 * 86400, "2 months"), (730 * 86400, "2 years"),
+    ] as [(Int64, String)])
+    func likeGo(_ seconds: Int64, _ text: String) {
+        #expect(HumanDuration.describe(seconds: seconds) == text)
+    }
+}

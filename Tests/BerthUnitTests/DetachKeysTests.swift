@@ -1,4 +1,5 @@
 @testable import BerthEngine
+import BerthRuntime
 import Testing
 
 /// dockerd's detach-key handling: the `detachKeys` format and the scan of a client's stdin,
@@ -42,7 +43,6 @@ import Testing
 
     @Test func framesLikeDockerd() {
         // stream (1 B), 0 0 0, big-endian length (4 B), payload
-        #expect(ExecHandlers.frame(.stderr, Array("err-7\n".utf8)) == [2, 0, 0, 0, 0, 0, 0, 6] + Array("err-7\n".utf8))
-        #expect(ExecHandlers.frame(.stdout, []) == [])
+        #expect(LogLine.Stream.stderr.frame(Array("err-7\n".utf8)) == [2, 0, 0, 0, 0, 0, 0, 6] + Array("err-7\n".utf8))
     }
 }

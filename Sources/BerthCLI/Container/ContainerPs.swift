@@ -50,33 +50,10 @@ struct ContainerPs: ParsableCommand {
             fields: [
                 "ID": .string(noTrunc ? id : Identifier.short(id)), "Image": .string(c["Image"]?.stringValue ?? ""),
                 "Command": .string("\"\(command)\""),
-                "RunningFor": .string(HumanDuration.ago(seconds: now.seconds - created)),
+                "RunningFor": .string(HumanDuration.describe(seconds: now.seconds - created) + " ago"),
                 "Status": .string(c["Status"]?.stringValue ?? ""), "Ports": .string(""),
                 "Names": .string(names.joined(separator: ",")), "Networks": .string(networks),
                 "State": .string(c["State"]?.stringValue ?? ""),
             ])
-    }
-}
-
-/// Go's `units.HumanDuration` with " ago", as the CREATED column prints it.
-enum HumanDuration {
-    static func ago(seconds s: Int64) -> String {
-        let m = s / 60
-        let h = m / 60
-        let text: String
-        switch true {
-        case s < 1: text = "Less than a second"
-        case s == 1: text = "1 second"
-        case s < 60: text = "\(s) seconds"
-        case m == 1: text = "About a minute"
-        case m < 60: text = "\(m) minutes"
-        case h == 1: text = "About an hour"
-        case h < 48: text = "\(h) hours"
-        case h < 24 * 7 * 2: text = "\(h / 24) days"
-        case h < 24 * 30 * 2: text = "\(h / 24 / 7) weeks"
-        case h < 24 * 365 * 2: text = "\(h / 24 / 30) months"
-        default: text = "\(h / 24 / 365) years"
-        }
-        return text + " ago"
     }
 }

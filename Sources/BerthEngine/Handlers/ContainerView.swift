@@ -124,30 +124,10 @@ struct ContainerView {
     /// `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`.
     func status(now: Timestamp) -> String {
         switch c.status {
-        case .running: "Up " + Self.humanDuration(now.nanoseconds - c.startedAt)
-        case .exited: "Exited (\(c.exitCode)) " + Self.humanDuration(now.nanoseconds - c.finishedAt) + " ago"
+        case .running: "Up " + HumanDuration.describe(seconds: (now.nanoseconds - c.startedAt) / 1_000_000_000)
+        case .exited: "Exited (\(c.exitCode)) " + HumanDuration.describe(seconds: (now.nanoseconds - c.finishedAt) / 1_000_000_000) + " ago"
         case .created: "Created"
         case .removing: "Removal In Progress"
-        }
-    }
-
-    /// Go's `units.HumanDuration`, which the docker CLI prints.
-    static func humanDuration(_ ns: Int64) -> String {
-        let s = ns / 1_000_000_000
-        let minutes = s / 60
-        let hours = minutes / 60
-        switch true {
-        case s < 1: return "Less than a second"
-        case s == 1: return "1 second"
-        case s < 60: return "\(s) seconds"
-        case minutes == 1: return "About a minute"
-        case minutes < 60: return "\(minutes) minutes"
-        case hours == 1: return "About an hour"
-        case hours < 48: return "\(hours) hours"
-        case hours < 24 * 7 * 2: return "\(hours / 24) days"
-        case hours < 24 * 30 * 2: return "\(hours / 24 / 7) weeks"
-        case hours < 24 * 365 * 2: return "\(hours / 24 / 30) months"
-        default: return "\(hours / 24 / 365) years"
         }
     }
 }
