@@ -33,9 +33,7 @@ for _ in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
 echo "| operation | median | min | max |"
 echo "|---|---|---|---|"
 # A busybox-static root filesystem stands in for alpine (no registry here).
-R=$ROOT/rootfs; mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,dev}
-install -m 0755 /bin/busybox "$R/bin/busybox"; chroot "$R" /bin/busybox --install -s
-echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"; tar -C "$R" -cf "$ROOT/busybox.tar" .
+scripts/busybox-rootfs.sh "$ROOT" "$ROOT/busybox.tar"
 python3 bench/api_latency.py "$SOCK" --reps "$REPS" --label berth --image-tar "$ROOT/busybox.tar"
 echo
 python3 bench/start_steps.py "$ROOT/berthd.log"

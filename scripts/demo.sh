@@ -77,10 +77,7 @@ if [ -n "$DOCKER" ] && [ -x /bin/busybox ]; then
   echo; echo "== Containers, with the real docker CLI against berthd =="
   echo "No registry is reachable here, so alpine:latest is a stand-in: a busybox-static root filesystem"
   echo "imported with 'docker import' and tagged alpine, which has the ash, ip and ping the notes use."
-  R=$ROOT/rootfs; mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,proc,sys,dev}
-  install -m 0755 /bin/busybox "$R/bin/busybox"; chroot "$R" /bin/busybox --install -s
-  echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"; echo 'root:x:0:' > "$R/etc/group"
-  tar -C "$R" -cf "$ROOT/busybox.tar" .
+  "$(dirname "$0")/busybox-rootfs.sh" "$ROOT" "$ROOT/busybox.tar"
   run docker import --change 'CMD ["sh"]' "$ROOT/busybox.tar" busybox:latest
   run docker tag busybox:latest alpine:latest
 

@@ -80,7 +80,11 @@ public struct Daemon {
         try await containers.restore()
 
         var router = Router()
-        SystemHandlers(config: config, daemonID: daemonID, networks: { 0 }).register(&router)
+        SystemHandlers(config: config, daemonID: daemonID, counts: {
+            let all = await containers.list(all: true)
+            let running = all.count { $0.status == .running }
+            return (all.count, running, all.count - running, await images.list().count)
+        }).register(&router)
         NetworkHandlers(controller: controller, containers: containers).register(&router)
         ContainerHandlers(containers: containers, network: controller, paths: paths).register(&router)
         ExecHandlers(containers: containers).register(&router)

@@ -6,7 +6,8 @@ import Foundation
 struct SystemHandlers: Sendable {
     let config: EngineConfig
     let daemonID: String
-    let networks: @Sendable () async -> Int
+    /// Live counts for `/info`: containers (all, running, stopped) and images.
+    let counts: @Sendable () async -> (containers: Int, running: Int, stopped: Int, images: Int)
 
     func register(_ r: inout Router) {
         r.add(["GET", "HEAD"], "/_ping") { _ in
@@ -51,14 +52,15 @@ struct SystemHandlers: Sendable {
     }
 
     func infoBody() async -> JSONValue {
-        let mem = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
-            .flatMap { Int64($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 * 1024 } ?? 0
-        let fwd = EngineInfo.procValue("/proc/sys/net/ipv4/ip_forward") == "1"
+        // File reads happen on a thread Berth owns, not on the cooperative pool.
+        let host = (try? await NamespaceThread.run { HostFacts.read() }) ?? HostFacts(memTotal: 0, ipForwarding: false, operatingSystem: "Linux")
+        let mem = host.memTotal
+        let fwd = host.ipForwarding
+        let n = await counts()
         return .obj([
             "ID": .string(daemonID),
-            "Containers": .int(0), "ContainersRunning": .int(0), "ContainersPaused": .int(0), "ContainersStopped": .int(0),
-            "Images": .int(0),
+            "Containers": .int(Int64(n.containers)), "ContainersRunning": .int(Int64(n.running)),
+            "ContainersPaused": .int(0), "ContainersStopped": .int(Int64(n.stopped)), "Images": .int(Int64(n.images)),
             "Driver": .string("overlay2"), "DriverStatus": .array([]),
             "Plugins": .obj([
                 "Volume": .array([.string("local")]),
@@ -71,7 +73,7 @@ struct SystemHandlers: Sendable {
             "Debug": .bool(false), "NFd": .int(0), "NGoroutines": .int(0),
             "SystemTime": .string(Timestamp.now().rfc3339Nano), "LoggingDriver": .string("json-file"),
             "CgroupDriver": .string("cgroupfs"), "CgroupVersion": .string("2"), "NEventsListener": .int(0),
-            "KernelVersion": .string(EngineInfo.kernelVersion), "OperatingSystem": .string(EngineInfo.operatingSystem),
+            "KernelVersion": .string(EngineInfo.kernelVersion), "OperatingSystem": .string(host.operatingSystem),
             "OSVersion": .string(""), "OSType": .string("linux"), "Architecture": .string(archName()),
             "IndexServerAddress": .string("https://index.docker.io/v1/"),
             "NCPU": .int(Int64(ProcessInfo.processInfo.activeProcessorCount)), "MemTotal": .int(mem),
@@ -98,5 +100,21 @@ struct SystemHandlers: Sendable {
         #else
         "unknown"
         #endif
+    }
+}
+
+/// What `/info` reports about the host, read from /proc and /etc in one go.
+struct HostFacts: Sendable {
+    var memTotal: Int64
+    var ipForwarding: Bool
+    var operatingSystem: String
+
+    static func read() -> HostFacts {
+        let mem = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+            .flatMap { Int64($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 * 1024 } ?? 0
+        return HostFacts(
+            memTotal: mem, ipForwarding: EngineInfo.procValue("/proc/sys/net/ipv4/ip_forward") == "1",
+            operatingSystem: EngineInfo.operatingSystem)
     }
 }
