@@ -79,7 +79,7 @@ struct ContainerInspect: ParsableCommand {
                 let r = try client.call("GET", "/containers/\(ref)/json")
                 if (200..<300).contains(r.status), let v = r.json { found.append(v) } else { errors.append("Error: No such object: \(ref)") }
             }
-            for line in try NetworkFormatting.inspect(found, format: format) { Console.out(line) }
+            for line in try InspectFormatting.render(found, format: format) { Console.out(line) }
             if !errors.isEmpty { throw CLIError(errors.joined(separator: "\n")) }
         } catch let e as CLIError {
             throw Console.fail(e)

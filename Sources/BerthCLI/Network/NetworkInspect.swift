@@ -30,7 +30,7 @@ struct NetworkInspect: ParsableCommand {
                     errors.append("Error response from daemon: " + resp.errorMessage)
                 }
             }
-            for l in try NetworkFormatting.inspect(found, format: format) { Console.out(l) }
+            for l in try InspectFormatting.render(found, format: format) { Console.out(l) }
             if !errors.isEmpty { throw CLIError(errors.joined(separator: "\n")) }
         } catch let e as CLIError {
             throw Console.fail(e)
