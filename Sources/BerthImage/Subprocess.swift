@@ -1,3 +1,4 @@
+import BerthCore
 import CBerth
 
 #if canImport(Glibc)
@@ -7,8 +8,8 @@ import CBerth
 /// A helper program (`tar`, `gzip -dc`) started with `posix_spawn`, its stderr captured in an
 /// unlinked scratch file (a pipe could fill up and stall it while we feed its stdin).
 ///
-/// Blocking: spawn, feed and wait only on a thread Berth owns. The child starts with an empty
-/// signal mask and default SIGPIPE, whatever the spawning thread blocked.
+/// Blocking: spawn, feed and wait only on a thread Berth owns. Started through `ProcessSpawn`
+/// (empty signal mask, default handlers, only the given fds).
 struct Subprocess {
     /// Why a helper program did not run to success.
     enum Error: Swift.Error, CustomStringConvertible, Equatable, Sendable {
@@ -46,37 +47,15 @@ struct Subprocess {
         guard errFD >= 0 else { throw FileSystem.Error(call: "open", path: errPath, errno: errno) }
         unlink(errPath)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, errFD, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         // LC_ALL=C: byte-wise file names and English messages to pass on.
-        let argv = ([program] + arguments).map { (s: String) in strdup(s) }
-        let envp = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"].map { (s: String) in strdup(s) }
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, program, &actions, &attributes, argv + [nil], envp + [nil])
-        guard result == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(
+                program, arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"],
+                files: [(0, stdin), (1, stdout), (2, errFD)])
+        } catch {
             close(errFD)
-            throw Error.spawn(program: program, errno: result)
+            throw Error.spawn(program: program, errno: error.errno)
         }
         return Subprocess(program: program, pid: pid, stderrFD: errFD)
     }

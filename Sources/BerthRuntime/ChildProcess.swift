@@ -1,3 +1,4 @@
+import BerthCore
 import CBerth
 
 #if canImport(Glibc)
@@ -59,59 +60,13 @@ struct ChildProcess {
         _ program: String, _ arguments: [String], environment: [String] = baseEnvironment,
         files: [(child: Int32, parent: Int32)] = [], newProcessGroup: Bool = false
     ) throws -> ChildProcess {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-
-        // Move every source above the target range first: dup2 onto a target that is also a later
-        // source would clobber it.
-        let highest = files.map(\.child).max() ?? 2
-        var moved: [(child: Int32, parent: Int32)] = []
-        defer { for m in moved { close(m.parent) } }
-        for file in files {
-            let copy = fcntl(file.parent, F_DUPFD_CLOEXEC, max(highest + 1, 10))
-            guard copy >= 0 else { throw RuntimeError.system(call: "fcntl(F_DUPFD_CLOEXEC)", path: program, errno: errno) }
-            moved.append((file.child, copy))
-        }
-        for std: Int32 in 0...2 where !files.contains(where: { $0.child == std }) {
-            posix_spawn_file_actions_addopen(&actions, std, "/dev/null", std == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
-        for m in moved {
-            posix_spawn_file_actions_adddup2(&actions, m.parent, m.child)
-        }
-        if let closeFrom = Self.addCloseFrom {
-            _ = closeFrom(&actions, highest + 1)
-        }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        if newProcessGroup {
-            flags |= Int32(POSIX_SPAWN_SETPGROUP)
-            posix_spawnattr_setpgroup(&attributes, 0)
-        }
-        posix_spawnattr_setflags(&attributes, Int16(flags))
-
-        let argv = ([program] + arguments).map { strdup($0) }
-        let envp = environment.map { strdup($0) }
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, program, &actions, &attributes, argv + [nil], envp + [nil])
-        guard result == 0 else {
-            if result == ENOENT {
-                throw RuntimeError.missingProgram(path: program, package: Self.package(of: program))
-            }
-            throw RuntimeError.spawn(program: program, errno: result)
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawn.start(program, arguments, environment: environment, files: files, newProcessGroup: newProcessGroup)
+        } catch {
+            if error.call != "posix_spawn" { throw RuntimeError.system(call: error.call, path: program, errno: error.errno) }
+            if error.errno == ENOENT { throw RuntimeError.missingProgram(path: program, package: Self.package(of: program)) }
+            throw RuntimeError.spawn(program: program, errno: error.errno)
         }
         return ChildProcess(program: program, pid: pid)
     }
@@ -204,10 +159,4 @@ struct ChildProcess {
     /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time: Swift's
     /// Glibc module hides it behind `_GNU_SOURCE`. Without it (older glibc) only the fds Berth
     /// opens are guaranteed not to leak, since they are all close-on-exec.
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let addCloseFrom: AddCloseFrom? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        else { return nil }
-        return unsafeBitCast(symbol, to: AddCloseFrom.self)
-    }()
 }
