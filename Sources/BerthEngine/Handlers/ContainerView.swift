@@ -103,14 +103,12 @@ struct ContainerView {
         let command = ([c.path] + c.args).joined(separator: " ")
         var nets: [JSONValue.Member] = []
         for (name, e) in endpoints {
-            let v4 = e.ipv4Address.split(separator: "/")
-            nets.append(.init(name, .obj([
-                "IPAMConfig": .null, "Links": .null, "Aliases": .null, "NetworkID": .string(e.networkID),
-                "EndpointID": .string(e.id), "Gateway": .string(e.gateway4),
-                "IPAddress": .string(v4.first.map(String.init) ?? ""), "IPPrefixLen": .int(v4.count > 1 ? Int64(v4[1]) ?? 0 : 0),
-                "IPv6Gateway": .string(e.gateway6), "GlobalIPv6Address": .string(""), "GlobalIPv6PrefixLen": .int(0),
-                "MacAddress": .string(e.macAddress), "DriverOpts": .null,
-            ])))
+            var fields: [JSONValue.Member] = [
+                .init("IPAMConfig", .null), .init("Links", .null), .init("Aliases", .null), .init("NetworkID", .string(e.networkID)),
+            ]
+            fields += Self.addressFields(e).map { JSONValue.Member($0.0, $0.1) }
+            fields.append(.init("DriverOpts", .null))
+            nets.append(.init(name, .object(fields)))
         }
         return .obj([
             "Id": .string(c.id), "Names": .array([.string("/" + c.name)]), "Image": .string(c.imageReference),
