@@ -26,6 +26,8 @@ let package = Package(
     targets: [
         // Only what Swift cannot import by itself: kernel UAPI headers and namespace syscalls.
         .target(name: "CBerth"),
+        // libnftables (Debian libnftables-dev), for the firewall layer.
+        .systemLibrary(name: "CNFTables", pkgConfig: "libnftables"),
         lib("BerthCore", ["CBerth"]),
         lib("BerthNetlink", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthIPAM", ["BerthCore"]),
@@ -33,21 +35,22 @@ let package = Package(
         lib("BerthDNS", [
             "BerthCore", .product(name: "NIOCore", package: nio), .product(name: "NIOPosix", package: nio),
         ]),
+        lib("BerthFirewall", ["BerthCore", "CNFTables"]),
         lib("BerthRuntime", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthImage", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthNetwork", [
-            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore",
+            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: nio),
         ]),
         lib("BerthContainers", [
-            "BerthCore", "BerthStore", "BerthNetwork", "BerthRuntime", "BerthImage",
+            "BerthCore", "BerthStore", "BerthNetwork", "BerthRuntime", "BerthImage", "BerthDNS",
             .product(name: "Logging", package: "swift-log"),
         ]),
         lib("BerthAPI", ["BerthCore"]),
         lib("BerthEngine", [
             "BerthCore", "BerthAPI", "BerthNetwork", "BerthIPAM", "BerthStore", "BerthNetlink", "BerthImage", "BerthRuntime", "BerthContainers",
-            .product(name: "NIOCore", package: nio),
+            "BerthFirewall", .product(name: "NIOCore", package: nio),
             .product(name: "NIOPosix", package: nio),
             .product(name: "NIOHTTP1", package: nio),
             .product(name: "Logging", package: "swift-log"),
@@ -74,13 +77,14 @@ let package = Package(
             dependencies: [
                 "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
                 "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage", "BerthContainers", "BerthDNS",
+                "BerthFirewall",
             ],
             swiftSettings: settings),
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
                 "BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage", "BerthNetwork", "BerthStore", "BerthDNS",
-                .product(name: "NIOPosix", package: nio), .product(name: "Logging", package: "swift-log"),
+                "BerthFirewall", .product(name: "NIOPosix", package: nio), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings),
     ]

@@ -11,12 +11,16 @@ want() { for p in "$@"; do have_pkg "$p" || need+=("$p"); done; }
 
 # Build: SQLite headers for GRDB. Run: iproute2 for the sandbox namespaces, util-linux for nsenter.
 want libsqlite3-dev iproute2 util-linux python3 python3-pip ca-certificates
+# Firewall: libnftables headers (BerthFirewall links libnftables in-process; no nft children).
+want libnftables-dev
 # Tests drive the real docker CLI; use the one at /usr/local/bin when the machine has it,
 # else Debian's docker.io (its daemon is never started: policy-rc.d refuses service starts).
 docker_cli=""
 for c in /usr/local/bin/docker /usr/bin/docker; do [ -x "$c" ] && docker_cli=$c && break; done
 if [ -z "$docker_cli" ] && [ "$what" != build ]; then want docker.io; fi
-if [ "$what" = bench ]; then want hyperfine; fi
+# Benchmarks: hyperfine for CLI timings, dnsperf against the embedded DNS; podman with netavark and
+# aardvark-dns as the peer they are measured against (run in their own namespace, never on the host's).
+if [ "$what" = bench ]; then want hyperfine dnsperf podman netavark aardvark-dns; fi
 # Image tests and the demo build a busybox root filesystem from Debian's static busybox.
 if [ "$what" != build ]; then want busybox-static; fi
 # Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).

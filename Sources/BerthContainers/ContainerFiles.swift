@@ -11,11 +11,12 @@ enum ContainerFiles {
         }
     }
 
-    /// Writes each file atomically (temporary file, then rename).
+    /// Writes each file in place (truncate, then write), keeping its inode: a running container
+    /// sees its /etc files through bind mounts of these very inodes, which a rename would orphan.
     static func write(_ files: [(path: String, content: String)]) async throws {
         let items = files.map { ($0.path, $0.content) }
         try await NamespaceThread.run {
-            for (path, content) in items { try content.write(toFile: path, atomically: true, encoding: .utf8) }
+            for (path, content) in items { try content.write(toFile: path, atomically: false, encoding: .utf8) }
         }
     }
 

@@ -25,6 +25,13 @@ extension ContainerService {
             _ = try await network.connect(net.id, EndpointRequest(
                 containerID: c.id, containerName: c.name, sandboxKey: paths.sandboxKey(c.id), ipv4: request.ipv4,
                 ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases))
+            do {
+                try await networksChanged(c)
+            } catch {
+                try? await network.disconnect(net.id, containerID: c.id, force: true)
+                try? await networksChanged(c)
+                throw error
+            }
         } else {
             try NetworkController.validate(
                 EndpointRequest(containerID: c.id, containerName: c.name, sandboxKey: "", ipv4: request.ipv4, ipv6: request.ipv6, aliases: request.aliases),
@@ -51,9 +58,16 @@ extension ContainerService {
         }
         if c.status == .running {
             try await network.disconnect(net.id, containerID: c.id, force: force)
+            try await networksChanged(c)
         }
         c.networks.remove(at: i)
         containers[c.id] = c
         try await store.saveContainer(c)
+    }
+
+    /// A running container's endpoints changed: its names, its DNS server, and its /etc files follow.
+    private func networksChanged(_ c: ContainerRecord) async throws {
+        let embeddedDNS = try await refreshDNS(c)
+        _ = try await writeEtcFiles(c, embeddedDNS: embeddedDNS)
     }
 }

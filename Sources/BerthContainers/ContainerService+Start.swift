@@ -38,7 +38,10 @@ extension ContainerService {
                 }
             }
             lap("endpoints")
-            let mounts = try await writeEtcFiles(c)
+            undo.append { await self.forgetDNS(id) }
+            let embeddedDNS = try await refreshDNS(c)
+            lap("dns")
+            let mounts = try await writeEtcFiles(c, embeddedDNS: embeddedDNS)
             lap("files")
             let root = try await rootfs.prepare(containerID: c.id)
             lap("rootfs")
@@ -102,8 +105,9 @@ extension ContainerService {
         return key
     }
 
-    /// Writes hosts, hostname and resolv.conf for the container and returns their bind mounts.
-    private func writeEtcFiles(_ c: ContainerRecord) async throws -> [ContainerSpec.BindMount] {
+    /// Writes hosts, hostname and resolv.conf for the container and returns their bind mounts. The
+    /// files are rewritten in place (a running container sees them through bind mounts of these inodes).
+    func writeEtcFiles(_ c: ContainerRecord, embeddedDNS: Bool) async throws -> [ContainerSpec.BindMount] {
         if let owner = try sandboxOwner(c) {
             // Sharing a sandbox means sharing its identity files too, as dockerd does.
             let dir = paths.containerDirectory(owner.id)
@@ -128,8 +132,9 @@ extension ContainerService {
                 h.own.append(.init(address: ip, names: EtcHosts.ownNames(hostname: c.hostname, domainname: c.domainname)))
             }
             hosts = h.rendered
-            // Until the embedded DNS server lands, every network gets the host's resolvers.
-            resolv = ResolvConf.forContainer(host: hostResolv, embeddedDNS: false, dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions)
+            resolv = ResolvConf.forContainer(
+                host: hostResolv, embeddedDNS: embeddedDNS, dns: c.dns.isEmpty ? defaults.dns : c.dns,
+                dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions)
         }
         try await ContainerFiles.write([
             (dir + "/hosts", hosts), (dir + "/resolv.conf", resolv.rendered), (dir + "/hostname", c.hostname + "\n"),

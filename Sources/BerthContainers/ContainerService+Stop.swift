@@ -47,6 +47,7 @@ extension ContainerService {
     }
 
     private func performTeardown(_ c: ContainerRecord) async {
+        await forgetDNS(c.id)
         try? await network.disconnectAll(containerID: c.id)
         // A container that joined another's sandbox must never remove it.
         if !c.networkMode.hasPrefix("container:") { try? NetworkNamespace.remove(at: paths.sandboxKey(c.id)) }

@@ -34,6 +34,9 @@ public actor ContainerService {
     let network: NetworkController
     let paths: ContainerPaths
     let logger: Logger
+    /// The embedded DNS service; nil runs containers without it (their resolv.conf names the host's resolvers).
+    let dns: EmbeddedDNS?
+    let defaults: ContainerNetworkDefaults
 
     var containers: [String: ContainerRecord] = [:]
     /// Names claimed by creates in flight.
@@ -45,7 +48,8 @@ public actor ContainerService {
 
     public init(
         store: any ContainerStore, images: ImageStore, rootfs: RootfsManager, runtime: any OCIRuntime,
-        network: NetworkController, paths: ContainerPaths, logger: Logger
+        network: NetworkController, paths: ContainerPaths, logger: Logger, dns: EmbeddedDNS? = nil,
+        defaults: ContainerNetworkDefaults = .init()
     ) {
         self.store = store
         self.images = images
@@ -54,6 +58,8 @@ public actor ContainerService {
         self.network = network
         self.paths = paths
         self.logger = logger
+        self.dns = dns
+        self.defaults = defaults
     }
 
     /// Loads containers and reconciles them with the runtime: those still running (conmon kept
@@ -65,6 +71,10 @@ public actor ContainerService {
                 if let state, state.status == .running {
                     containers[c.id] = c
                     watch(c.id)
+                    // The previous daemon's DNS sockets died with it: serve the sandbox again.
+                    do { try await refreshDNS(c) } catch {
+                        logger.warning("embedded dns not restored", metadata: ["container": "\(c.name)", "error": "\(error)"])
+                    }
                     continue
                 }
                 c.status = .exited

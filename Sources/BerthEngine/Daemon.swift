@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BerthContainers
 import BerthCore
+import BerthFirewall
 import BerthImage
 import BerthNetlink
 import BerthNetwork
@@ -73,9 +74,10 @@ public struct Daemon {
         let paths = ContainerPaths(dataRoot: config.dataRoot, execRoot: config.execRoot)
         let runtime = ConmonRuncRuntime(configuration: .init(
             runcRoot: config.execRoot + "/runc", socketDirectory: config.execRoot + "/conmon"))
+        let dns = EmbeddedDNS(firewall: LinuxNFTables(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let containers = ContainerService(
             store: store, images: images, rootfs: RootfsManager(dataRoot: config.dataRoot), runtime: runtime,
-            network: controller, paths: paths, logger: logger)
+            network: controller, paths: paths, logger: logger, dns: dns, defaults: config.containerDefaults)
         usage.attach(containers)
         try await containers.restore()
 
@@ -97,6 +99,7 @@ public struct Daemon {
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [.sigquit], logger: logger))
         try await group.run()
+        await dns.stopAll()
     }
 }
 

@@ -6,7 +6,7 @@ import BerthIPAM
 public enum DaemonOptions {
     public static func config(
         host: String, dataRoot: String, execRoot: String, pidFile: String?, bip: String?,
-        defaultAddressPools: [String], mtu: Int?, debug: Bool
+        defaultAddressPools: [String], mtu: Int?, dns: [String] = [], hostGatewayIP: String? = nil, debug: Bool
     ) throws(BerthError) -> EngineConfig {
         var c = EngineConfig()
         guard host.hasPrefix("unix://"), host.count > "unix://".count else {
@@ -40,6 +40,16 @@ public enum DaemonOptions {
         if let m = mtu {
             guard (68...65535).contains(m) else { throw .invalidArgument("invalid --mtu \(m): it must be from 68 to 65535") }
             c.network.mtu = m
+        }
+        for d in dns where IPAddress(d) == nil {
+            throw .invalidArgument("invalid argument \"\(d)\" for \"--dns\" flag: \(d) is not an ip address")
+        }
+        c.containerDefaults.dns = dns
+        if let g = hostGatewayIP {
+            guard IPAddress(g) != nil else {
+                throw .invalidArgument("invalid argument \"\(g)\" for \"--host-gateway-ip\" flag: \(g) is not an ip address")
+            }
+            c.containerDefaults.hostGatewayIP = g
         }
         return c
     }

@@ -1,3 +1,4 @@
+import BerthContainers
 import BerthNetwork
 
 /// Everything `berthd`'s flags decide.
@@ -11,6 +12,8 @@ public struct EngineConfig: Sendable {
     /// Where the daemon writes its pid.
     public var pidFile = "/run/berth/berthd.pid"
     public var network = NetworkConfig()
+    /// `--dns`, `--host-gateway-ip`: containers' name resolution defaults.
+    public var containerDefaults = ContainerNetworkDefaults()
     public var debug = false
 
     public init() {}

@@ -22,6 +22,10 @@ struct Berthd: AsyncParsableCommand {
     var defaultAddressPool: [String] = []
     @Option(help: "MTU of the default bridge.")
     var mtu: Int?
+    @Option(help: "DNS server for containers (repeatable); default: the host's resolv.conf.")
+    var dns: [String] = []
+    @Option(name: .customLong("host-gateway-ip"), help: "Address for the special 'host-gateway' in --add-host.")
+    var hostGatewayIP: String?
     @Flag(name: [.customShort("D"), .long], help: "Debug logging.")
     var debug = false
 
@@ -29,7 +33,8 @@ struct Berthd: AsyncParsableCommand {
         do {
             let config = try DaemonOptions.config(
                 host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
-                defaultAddressPools: defaultAddressPool, mtu: mtu, debug: debug)
+                defaultAddressPools: defaultAddressPool, mtu: mtu, dns: dns,
+                hostGatewayIP: hostGatewayIP, debug: debug)
             try await Daemon(config: config).run()
         } catch {
             DaemonOptions.fail(BerthError.wrap(error).message)

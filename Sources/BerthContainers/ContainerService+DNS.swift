@@ -1,0 +1,61 @@
+import BerthCore
+import BerthDNS
+import BerthNetwork
+import BerthStore
+
+extension ContainerService {
+    /// Whether containers on `net` find each other by name: every network but the predefined
+    /// ones (the default bridge, host, none), as in dockerd.
+    static func hasEmbeddedDNS(_ net: Network) -> Bool {
+        net.driver != "host" && net.driver != "null" && net.record.options[BridgeOptions.defaultBridge] != "true"
+    }
+
+    /// After the container's endpoints changed: publishes its names on each user-defined network
+    /// it is on, and starts (or rescopes, or stops) its sandbox's DNS server. Returns whether the
+    /// container uses the embedded server (its resolv.conf then names 127.0.0.11).
+    @discardableResult
+    func refreshDNS(_ c: ContainerRecord) async throws -> Bool {
+        guard let dns, c.networkMode != "host", !c.networkMode.hasPrefix("container:") else { return false }
+        var records: [DNSEndpointRecord] = []
+        for e in await network.endpoints(container: c.id) {
+            guard let net = try? await network.find(e.networkID), Self.hasEmbeddedDNS(net) else { continue }
+            records.append(DNSEndpointRecord(
+                containerID: c.id, networkID: net.id, networkName: net.name,
+                names: c.hostname == c.name || c.hostname.isEmpty ? [c.name] : [c.name, c.hostname],
+                aliases: e.aliases, ipv4: Self.address(e.ipv4Address).flatMap(IPv4Address.init),
+                ipv6: Self.address(e.ipv6Address).flatMap(IPv6Address.init)))
+        }
+        dns.setRecords(containerID: c.id, records)
+        guard !records.isEmpty else {
+            await dns.stop(containerID: c.id)
+            return false
+        }
+        try await dns.serve(containerID: c.id, .init(
+            sandboxKey: paths.sandboxKey(c.id), scope: DNSClientScope(networkIDs: records.map(\.networkID)),
+            upstreams: await upstreams(c)))
+        return true
+    }
+
+    /// Drops the container's names and stops its server (the container stopped or went away).
+    func forgetDNS(_ id: String) async {
+        guard let dns else { return }
+        dns.setRecords(containerID: id, [])
+        await dns.stop(containerID: id)
+    }
+
+    /// Where the embedded server forwards for `c`: its `--dns`, else the daemon's, else the host's
+    /// resolvers (loopback ones included: forwarding happens in the daemon's namespace), else
+    /// dockerd's public fallback.
+    func upstreams(_ c: ContainerRecord) async -> [String] {
+        if !c.dns.isEmpty { return c.dns }
+        if !defaults.dns.isEmpty { return defaults.dns }
+        let host = ResolvConf(parsing: await ContainerFiles.read(paths.hostResolvConf) ?? "")
+        return host.nameservers.isEmpty ? ResolvConf.fallbackIPv4 : host.nameservers
+    }
+
+    /// `172.18.0.2/16` → `172.18.0.2`; empty stays nil.
+    static func address(_ cidr: String) -> String? {
+        guard !cidr.isEmpty else { return nil }
+        return cidr.split(separator: "/").first.map(String.init)
+    }
+}

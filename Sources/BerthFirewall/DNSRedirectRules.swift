@@ -1,0 +1,43 @@
+/// The rules that let a container reach its embedded DNS server at `127.0.0.11:53` while the server's
+/// sockets sit on other ports, so that a service of the container's own may still bind port 53
+/// (dockerd does the same with iptables DNAT/SNAT in the container's namespace).
+///
+/// Queries to `127.0.0.11:53` are translated to the listener ports on the way out of the
+/// container's resolver; replies get port 53 back on the way out of the server.
+public struct DNSRedirectRules: Hashable, Sendable {
+    /// The table in the container's namespace; Berth owns it and replaces it whole.
+    public static let table = "berth_dns"
+    /// The embedded server's address.
+    public static let address = "127.0.0.11"
+
+    public var udpPort: Int
+    public var tcpPort: Int
+
+    public init(udpPort: Int, tcpPort: Int) {
+        self.udpPort = udpPort
+        self.tcpPort = tcpPort
+    }
+
+    /// The nft script: creates the table if missing, drops it, and defines it afresh, in one
+    /// transaction (so a daemon restart with new ports replaces the old rules atomically).
+    public var script: String {
+        let t = Self.table, a = Self.address
+        return """
+            add table ip \(t)
+            delete table ip \(t)
+            table ip \(t) {
+            \tchain output {
+            \t\ttype nat hook output priority -100; policy accept;
+            \t\tip daddr \(a) udp dport 53 dnat to \(a):\(udpPort)
+            \t\tip daddr \(a) tcp dport 53 dnat to \(a):\(tcpPort)
+            \t}
+            \tchain postrouting {
+            \t\ttype nat hook postrouting priority 100; policy accept;
+            \t\tip saddr \(a) udp sport \(udpPort) snat to \(a):53
+            \t\tip saddr \(a) tcp sport \(tcpPort) snat to \(a):53
+            \t}
+            }
+
+            """
+    }
+}

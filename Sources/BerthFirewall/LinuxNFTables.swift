@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import BerthCore
+import CNFTables
+
+/// nftables through libnftables, in-process (no `nft` child). Each call runs on a thread Berth
+/// owns, moved into the target namespace first when it is a sandbox, since the netlink socket
+/// libnftables opens belongs to the namespace of the thread that opens it.
+public struct LinuxNFTables: NFTables {
+    public init() {}
+
+    public func apply(_ script: String, in target: FirewallTarget) async throws(FirewallError) {
+        _ = try await run(script, in: target)
+    }
+
+    public func query(_ command: String, in target: FirewallTarget) async throws(FirewallError) -> String {
+        try await run(command, in: target)
+    }
+
+    private func run(_ script: String, in target: FirewallTarget) async throws(FirewallError) -> String {
+        do {
+            switch target {
+            case .host:
+                return try await NamespaceThread.run { try Self.runHere(script) }
+            case let .namespace(path):
+                let fd: Int32
+                do { fd = try NetworkNamespace.open(path) } catch {
+                    throw FirewallError.namespace(path: path, reason: "\(error)")
+                }
+                defer { _ = Glibc.close(fd) }
+                do {
+                    return try await NamespaceThread.run(network: .enter(fd: fd)) { try Self.runHere(script) }
+                } catch let error as NamespaceThread.Error {
+                    throw FirewallError.namespace(path: path, reason: "\(error)")
+                }
+            }
+        } catch let error as FirewallError {
+            throw error
+        } catch {
+            throw .unavailable("\(error)")
+        }
+    }
+
+    /// Runs `script` with a fresh libnftables context on the calling thread (in its namespace).
+    static func runHere(_ script: String) throws(FirewallError) -> String {
+        guard let ctx = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else { throw .unavailable("nft_ctx_new failed") }
+        defer { nft_ctx_free(ctx) }
+        _ = nft_ctx_buffer_output(ctx)
+        _ = nft_ctx_buffer_error(ctx)
+        let rc = nft_run_cmd_from_buffer(ctx, script)
+        if rc != 0 {
+            let message = nft_ctx_get_error_buffer(ctx).map { String(cString: $0) } ?? "error \(rc)"
+            throw .rejected(message: message, script: script)
+        }
+        return nft_ctx_get_output_buffer(ctx).map { String(cString: $0) } ?? ""
+    }
+}
