@@ -86,6 +86,6 @@ let package = Package(
                 "BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage", "BerthNetwork", "BerthStore", "BerthDNS",
                 "BerthFirewall", .product(name: "NIOPosix", package: nio), .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: settings),
+            exclude: ["Tools"], swiftSettings: settings),
     ]
 )

@@ -4,12 +4,6 @@ import BerthNetwork
 import BerthStore
 
 extension ContainerService {
-    /// Whether containers on `net` find each other by name: every network but the predefined
-    /// ones (the default bridge, host, none), as in dockerd.
-    static func hasEmbeddedDNS(_ net: Network) -> Bool {
-        net.driver != "host" && net.driver != "null" && net.record.options[BridgeOptions.defaultBridge] != "true"
-    }
-
     /// After the container's endpoints changed: publishes its names on each user-defined network
     /// it is on, and starts (or rescopes, or stops) its sandbox's DNS server. Returns whether the
     /// container uses the embedded server (its resolv.conf then names 127.0.0.11).
@@ -18,7 +12,7 @@ extension ContainerService {
         guard let dns, c.networkMode != "host", !c.networkMode.hasPrefix("container:") else { return false }
         var records: [DNSEndpointRecord] = []
         for e in await network.endpoints(container: c.id) {
-            guard let net = try? await network.find(e.networkID), Self.hasEmbeddedDNS(net) else { continue }
+            guard let net = try? await network.find(e.networkID), net.hasEmbeddedDNS else { continue }
             records.append(DNSEndpointRecord(
                 containerID: c.id, networkID: net.id, networkName: net.name,
                 names: c.hostname == c.name || c.hostname.isEmpty ? [c.name] : [c.name, c.hostname],

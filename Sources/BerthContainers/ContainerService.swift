@@ -71,6 +71,7 @@ public actor ContainerService {
                 if let state, state.status == .running {
                     containers[c.id] = c
                     watch(c.id)
+                    await repinSandbox(c)
                     // The previous daemon's DNS sockets died with it: serve the sandbox again.
                     do { try await refreshDNS(c) } catch {
                         logger.warning("embedded dns not restored", metadata: ["container": "\(c.name)", "error": "\(error)"])
@@ -89,6 +90,20 @@ public actor ContainerService {
             }
         }
         logger.info("containers restored", metadata: ["count": "\(containers.count)"])
+    }
+
+    /// A running container's sandbox file must name its namespace: if the pin was lost while the
+    /// container lived on, pin its process's namespace again (endpoints, DNS and teardown need it).
+    private func repinSandbox(_ c: ContainerRecord) async {
+        guard c.networkMode != "host", !c.networkMode.hasPrefix("container:"), c.pid > 0 else { return }
+        let (pid, key) = (c.pid, paths.sandboxKey(c.id))
+        do {
+            if try await NamespaceThread.run({ try NetworkNamespace.repin(processID: pid, at: key) }) {
+                logger.info("sandbox pinned again", metadata: ["container": "\(c.name)"])
+            }
+        } catch {
+            logger.warning("sandbox lost", metadata: ["container": "\(c.name)", "error": "\(error)"])
+        }
     }
 
     /// Every container (only running ones unless `all`), newest first, as `docker ps` lists them.

@@ -67,6 +67,28 @@ public enum NetworkNamespace {
         }
     }
 
+    /// Pins a running process's network namespace at `path` again (bind mount of
+    /// `/proc/<pid>/ns/net`), when the file at `path` is not a namespace any more: the mount was
+    /// lost while the process lived on (the daemon's mount namespace went away with it, as under
+    /// `ip netns exec`, or the exec root was emptied). Returns whether it had to re-pin.
+    @discardableResult
+    public static func repin(processID: Int32, at path: String) throws -> Bool {
+        if let fd = try? open(path) {
+            close(fd)
+            return false
+        }
+        try makeDirectories(parentOf: path)
+        _ = umount2(path, Int32(MNT_DETACH))
+        let fd = Glibc.open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0)
+        guard fd >= 0 else { throw Error.system(call: "create", path: path, errno: errno) }
+        close(fd)
+        let source = "/proc/\(processID)/ns/net"
+        guard mount(source, path, "none", UInt(MS_BIND), nil) == 0 else {
+            throw Error.system(call: "mount --bind \(source)", path: path, errno: errno)
+        }
+        return true
+    }
+
     /// Unpins and deletes the namespace file at `path`: a lazy unmount (`MNT_DETACH`), then
     /// `unlink`. The namespace itself lives on while anything still holds it (an fd, a socket,
     /// a process inside). A missing file, or one that is no longer mounted on, is fine.

@@ -27,7 +27,6 @@ public enum DNSTransport {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: ByteBuffer.self)
         let id = query.getInteger(at: query.readerIndex, as: UInt16.self) ?? 0
-        let anyAddress = server.protocol == .inet6 ? "::" : "0.0.0.0"
         do {
             let channel = try await DatagramBootstrap(group: eventLoop)
                 .channelInitializer { channel in
@@ -36,7 +35,9 @@ public enum DNSTransport {
                             UDPReplyHandler(promise: promise, server: server, id: id))
                     }
                 }
-                .bind(host: anyAddress, port: 0).get()
+                // Connected: the kernel picks a random source port, and an ICMP "port unreachable"
+                // from a dead upstream surfaces at once as ECONNREFUSED instead of a timeout.
+                .connect(to: server).get()
             let timer = eventLoop.scheduleTask(in: timeout) { promise.fail(Error.timedOut(server: serverText)) }
             channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: query), promise: nil)
             defer {
@@ -106,8 +107,7 @@ private final class UDPReplyHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // ICMP port unreachable surfaces as ECONNREFUSED on some paths; keep waiting for the timeout
-        // only if nothing better is known.
+        // ECONNREFUSED: the upstream's host answered ICMP port unreachable (nothing listens there).
         promise.fail(error)
     }
 }

@@ -34,6 +34,12 @@ public struct Network: Sendable, Equatable {
         record.options[BridgeOptions.name] ?? "br-" + Identifier.short(record.id)
     }
 
+    /// Whether containers on this network find each other by name through the embedded DNS: every
+    /// network but the predefined ones (the default bridge, host, none), as in dockerd.
+    public var hasEmbeddedDNS: Bool {
+        driver != "host" && driver != "null" && record.options[BridgeOptions.defaultBridge] != "true"
+    }
+
     /// The MTU from `com.docker.network.driver.mtu`, nil when unset.
     public var mtu: Int? { record.options[BridgeOptions.mtu].flatMap { Int($0) } }
 }

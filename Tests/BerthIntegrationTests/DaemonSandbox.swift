@@ -125,6 +125,19 @@ final class DaemonSandbox: @unchecked Sendable {
         try Shell.run("/usr/sbin/ip", ["netns", "exec", namespace] + args)
     }
 
+    /// Starts a long-running command inside the daemon's namespace (a fake upstream server); it is
+    /// stopped at `close()`.
+    func startInNamespace(_ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = ["netns", "exec", namespace] + args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // SIGKILL: a child of a Swift Testing thread may inherit a mask that blocks SIGTERM.
+        cleanups.append { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    }
+
     /// A raw API request through python's http.client; returns status and body.
     func api(_ method: String, _ path: String, body: String? = nil) throws -> (Int, String) {
         let script = """

@@ -37,6 +37,15 @@ import Testing
         #expect(try await f.netlink.addresses(link: "berth0").map(\.description) == ["172.17.0.1/16"])
     }
 
+    @Test func embeddedDNSOnUserDefinedNetworksOnly() async throws {
+        let c = Fixture().controller()
+        try await c.start()
+        _ = try await c.create(NetworkCreateSpec(name: "alpine-net"))
+        var dns: [String: Bool] = [:]
+        for n in try await c.list() { dns[n.name] = n.hasEmbeddedDNS }
+        #expect(dns == ["bridge": false, "host": false, "none": false, "alpine-net": true])
+    }
+
     @Test func createGetsNextPoolAndBridgeNamedAfterId() async throws {
         let f = Fixture()
         let c = f.controller()

@@ -42,7 +42,7 @@ public actor EmbeddedDNS {
     private let makeChannels: ChannelMakerFactory
     private let upstreamTimeout: TimeAmount
     private let logger: Logger
-    private var servers: [String: (server: DNSServer, settings: SandboxSettings)] = [:]
+    private var servers: [String: (server: DNSServer, settings: SandboxSettings, ports: (udp: Int, tcp: Int))] = [:]
 
     public init(
         firewall: any NFTables, group: any EventLoopGroup, logger: Logger, upstreamTimeout: TimeAmount = .seconds(4),
@@ -65,13 +65,14 @@ public actor EmbeddedDNS {
     }
 
     /// Starts the sandbox's server, or updates its scope if it runs with the same sandbox and upstreams.
-    /// A failure leaves nothing listening.
-    public func serve(containerID: String, _ settings: SandboxSettings) async throws {
+    /// Returns the listeners' ports (inside the sandbox). A failure leaves nothing listening.
+    @discardableResult
+    public func serve(containerID: String, _ settings: SandboxSettings) async throws -> (udp: Int, tcp: Int) {
         if let running = servers[containerID] {
             if running.settings.sandboxKey == settings.sandboxKey && running.settings.upstreams == settings.upstreams {
                 running.server.scope = settings.scope
-                servers[containerID] = (running.server, settings)
-                return
+                servers[containerID] = (running.server, settings, running.ports)
+                return running.ports
             }
             await stop(containerID: containerID)
         }
@@ -94,10 +95,11 @@ public actor EmbeddedDNS {
             await server.stop()
             throw BerthError.internalError("dns: cannot redirect 127.0.0.11:53 in the container: \(error)", cause: error)
         }
-        servers[containerID] = (server, settings)
+        servers[containerID] = (server, settings, (udpPort, tcpPort))
         logger.debug("embedded dns serving", metadata: [
             "container": "\(Identifier.short(containerID))", "udp": "\(udpPort)", "tcp": "\(tcpPort)",
         ])
+        return (udpPort, tcpPort)
     }
 
     /// Stops the sandbox's server, if any; its redirect rules go with the namespace.
