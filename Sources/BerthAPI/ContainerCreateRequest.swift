@@ -19,6 +19,7 @@ public struct ContainerCreateRequest: Equatable, Sendable {
     public var workingDir: String
     public var tty: Bool
     public var openStdin: Bool
+    public var stdinOnce: Bool
     public var labels: [String: String]
     public var macAddress: String?
     public var networkMode: String
@@ -27,6 +28,10 @@ public struct ContainerCreateRequest: Equatable, Sendable {
     public var dnsSearch: [String]
     public var dnsOptions: [String]
     public var extraHosts: [String]
+    /// `HostConfig.Links`: `name:alias` (or dockerd's stored `/name:/container/alias`).
+    public var links: [String]
+    /// `Config.ExposedPorts` keys (`80/tcp`, `53/udp`, `8080`).
+    public var exposedPorts: [String]
     /// `NetworkingConfig.EndpointsConfig`, in the order given.
     public var endpoints: [Endpoint]
 
@@ -43,6 +48,7 @@ public struct ContainerCreateRequest: Equatable, Sendable {
         workingDir = try r.string("WorkingDir") ?? ""
         tty = try r.bool("Tty") ?? false
         openStdin = try r.bool("OpenStdin") ?? false
+        stdinOnce = try r.bool("StdinOnce") ?? false
         labels = try r.stringMap("Labels") ?? [:]
         macAddress = try r.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 }
         let host = json["HostConfig"].flatMap { $0 == .null ? nil : $0 } ?? .object([])
@@ -53,6 +59,15 @@ public struct ContainerCreateRequest: Equatable, Sendable {
         dnsSearch = try h.stringList("DnsSearch") ?? []
         dnsOptions = try h.stringList("DnsOptions") ?? []
         extraHosts = try h.stringList("ExtraHosts") ?? []
+        links = try h.stringList("Links") ?? []
+        if let ports = json["ExposedPorts"], ports != .null {
+            guard let members = ports.members else {
+                throw .invalidParameter("json: cannot unmarshal \(ports.typeName) into field ExposedPorts of type nat.PortSet")
+            }
+            exposedPorts = members.map(\.key)
+        } else {
+            exposedPorts = []
+        }
         endpoints = []
         if let nc = json["NetworkingConfig"], let ec = nc["EndpointsConfig"], let members = ec.members {
             for m in members where m.value != .null {

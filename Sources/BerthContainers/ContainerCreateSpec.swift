@@ -14,6 +14,7 @@ public struct ContainerCreateSpec: Sendable, Equatable {
     public var workingDir: String = ""
     public var tty = false
     public var openStdin = false
+    public var stdinOnce = false
     public var labels: [String: String] = [:]
     /// `bridge` (the default), `host`, `none`, or a network name.
     public var networkMode: String = "bridge"
@@ -24,6 +25,10 @@ public struct ContainerCreateSpec: Sendable, Equatable {
     public var dnsSearch: [String] = []
     public var dnsOptions: [String] = []
     public var extraHosts: [String] = []
+    /// `--link name[:alias]` entries.
+    public var links: [String] = []
+    /// `--expose` ports (`5432`, `53/udp`), added to the image's.
+    public var exposedPorts: [String] = []
 
     public init(image: String) { self.image = image }
 }

@@ -3,16 +3,28 @@ import BerthRuntime
 import BerthStore
 
 extension ContainerService {
-    /// Connects to a running container's stdio through its monitor (`docker attach`).
-    public func attach(_ ref: String) async throws -> (ContainerRecord, AttachSocket) {
+    /// Connects to a container's stdio through its monitor (`docker attach`). A container that is
+    /// not running yet is attached when it next starts (`docker run`, `docker start -a` attach
+    /// first), as dockerd does.
+    public func attach(_ ref: String) async throws -> (ContainerRecord, AttachHandle) {
         let c = try find(ref)
         guard c.status == .running else {
-            throw BerthError.conflict("You cannot attach to a stopped container, start it first")
+            let handle = AttachHandle()
+            pendingAttaches[c.id, default: []].append(handle)
+            return (c, handle)
         }
         do {
-            return (c, try await runtime.attach(id: c.id))
+            return (c, AttachHandle(socket: try await runtime.attach(id: c.id)))
         } catch RuntimeError.notRunning {
             throw BerthError.conflict("You cannot attach to a stopped container, start it first")
+        }
+    }
+
+    /// Connects the attaches waiting for `id` (after `runc create`, before `runc start`), or tells
+    /// them it will not start (`connect: false`).
+    func resolvePendingAttaches(_ id: String, connect: Bool) async {
+        for handle in pendingAttaches.removeValue(forKey: id) ?? [] {
+            handle.resolve(connect ? try? await runtime.attach(id: id) : nil)
         }
     }
 

@@ -40,6 +40,15 @@ extension ContainerService {
             networkMode = "container:" + target.id
             joinedHostname = target.hostname
         }
+        try Self.validateExtraHosts(spec.extraHosts)
+        let links = try validateLinks(spec.links, defaultBridge: mode == "bridge")
+        var exposed = Set<String>()
+        for p in spec.exposedPorts {
+            guard let ports = LegacyLinks.normalizePorts(p) else {
+                throw BerthError.invalidArgument("invalid port specification: \"\(p)\"")
+            }
+            exposed.formUnion(ports)
+        }
         pendingNames.insert(name)
         defer { pendingNames.remove(name) }
 
@@ -57,6 +66,10 @@ extension ContainerService {
             tty: spec.tty, openStdin: spec.openStdin, labels: spec.labels, networkMode: networkMode,
             autoRemove: spec.autoRemove, dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions,
             extraHosts: spec.extraHosts)
+        record.links = links
+        record.stdinOnce = spec.stdinOnce && spec.openStdin
+        for p in run.exposedPorts ?? [] { exposed.formUnion(LegacyLinks.normalizePorts(p) ?? []) }
+        record.exposedPorts = LegacyLinks.sorted(Array(exposed)).map { "\($0.port)/\($0.proto)" }
         if record.path.isEmpty {
             throw BerthError.invalidArgument("No command specified")
         }

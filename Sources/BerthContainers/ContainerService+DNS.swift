@@ -25,7 +25,10 @@ extension ContainerService {
             return false
         }
         try await dns.serve(containerID: c.id, .init(
-            sandboxKey: paths.sandboxKey(c.id), scope: DNSClientScope(networkIDs: records.map(\.networkID)),
+            sandboxKey: paths.sandboxKey(c.id),
+            scope: DNSClientScope(
+                networkIDs: records.map(\.networkID),
+                links: Dictionary(c.links.map { ($0.alias.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })),
             upstreams: await upstreams(c)))
         return true
     }

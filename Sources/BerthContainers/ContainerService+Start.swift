@@ -14,6 +14,11 @@ extension ContainerService {
     public func start(_ ref: String) async throws {
         var c = try find(ref)
         if c.status == .running { return }
+        // A restart right after an exit: the previous run's teardown must finish first (it removes
+        // the sandbox at the same key).
+        if let teardown = teardowns[c.id] { await teardown.value }
+        c = try find(c.id)
+        if c.status == .running { return }
         var undo: [@Sendable () async -> Void] = []
         let id = c.id
         let clock = ContinuousClock()
@@ -41,6 +46,7 @@ extension ContainerService {
             undo.append { await self.forgetDNS(id) }
             let embeddedDNS = try await refreshDNS(c)
             lap("dns")
+            let linkEnv = try await linkFacts(c, requireRunning: true).env
             let mounts = try await writeEtcFiles(c, embeddedDNS: embeddedDNS)
             lap("files")
             let root = try await rootfs.prepare(containerID: c.id)
@@ -48,14 +54,16 @@ extension ContainerService {
             undo.append { [rootfs] in try? await rootfs.release(containerID: id) }
             let directory = paths.containerDirectory(c.id)
             try await ContainerFiles.makeDirectories([directory + "/bundle", paths.exitDirectory])
-            let spec = ContainerSpec(
-                id: c.id, rootfs: root, args: c.entrypoint + c.cmd, env: c.env,
+            var spec = ContainerSpec(
+                id: c.id, rootfs: root, args: c.entrypoint + c.cmd, env: linkEnv + c.env,
                 cwd: c.workingDir.isEmpty ? "/" : c.workingDir, hostname: c.hostname, tty: c.tty, openStdin: c.openStdin,
                 networkNamespacePath: sandbox, mounts: mounts)
+            spec.stdinOnce = c.stdinOnce
             try? await runtime.delete(id: c.id, force: true)
             let pid = try await runtime.create(spec, bundle: directory + "/bundle", logPath: directory + "/container.log", exitDirectory: paths.exitDirectory)
             undo.append { [runtime] in try? await runtime.delete(id: id, force: true) }
             lap("runtime-create")
+            await resolvePendingAttaches(c.id, connect: true)
             try await runtime.start(id: c.id)
             lap("runtime-start")
             c.status = .running
@@ -67,13 +75,17 @@ extension ContainerService {
             containers[c.id] = c
             try await store.saveContainer(c)
             watch(c.id)
+            await refreshLinkers(of: c)
             logger.info("container started", metadata: ["name": "\(c.name)", "pid": "\(pid)"])
             logger.debug("start timings", metadata: ["steps": "\(steps.joined(separator: " "))"])
         } catch {
+            await resolvePendingAttaches(c.id, connect: false)
             while let step = undo.popLast() { await step() }
             c.error = BerthError.wrap(error).message
             containers[c.id] = c
             try? await store.saveContainer(c)
+            // `run --rm` waits for the removal; dockerd removes an auto-remove container whose start failed.
+            if c.autoRemove { try? await remove(c.id, force: true) }
             throw error
         }
     }
@@ -126,7 +138,7 @@ extension ContainerService {
             hosts = await ContainerFiles.read(paths.hostHosts) ?? EtcHosts().rendered
             resolv = hostResolv
         } else {
-            var h = EtcHosts(extra: c.extraHosts.compactMap(Self.extraHost))
+            var h = EtcHosts(extra: await extraHostRecords(c) + (try await linkFacts(c, requireRunning: false).hosts))
             for e in await network.endpoints(container: c.id) where !e.ipv4Address.isEmpty {
                 let ip = e.ipv4Address.split(separator: "/").first.map(String.init) ?? e.ipv4Address
                 h.own.append(.init(address: ip, names: EtcHosts.ownNames(hostname: c.hostname, domainname: c.domainname)))

@@ -26,8 +26,11 @@ extension ContainerService {
         c.pid = 0
         c.finishedAt = Timestamp.now().nanoseconds
         containers[id] = c
+        exitCounts[id, default: 0] += 1
+        // Registered before any suspension, so a start that follows at once (restart) waits for it.
+        let released = beginTeardown(c)
         try? await store.saveContainer(c)
-        await teardown(c)
+        await released.value
         logger.info("container exited", metadata: ["name": "\(c.name)", "code": "\(code)"])
         if c.autoRemove { try? await remove(id, force: true) }
     }
@@ -36,15 +39,21 @@ extension ContainerService {
     /// `remove` may both ask at once; they share one teardown, and both return only when it is
     /// done, so `rm -f` never answers while an interface is still being deleted.
     func teardown(_ c: ContainerRecord) async {
-        if let running = teardowns[c.id] {
-            await running.value
-            return
-        }
-        let task = Task { await self.performTeardown(c) }
-        teardowns[c.id] = task
-        await task.value
-        teardowns[c.id] = nil
+        await beginTeardown(c).value
     }
+
+    /// Starts (or joins) the container's teardown without suspending.
+    func beginTeardown(_ c: ContainerRecord) -> Task<Void, Never> {
+        if let running = teardowns[c.id] { return running }
+        let task = Task {
+            await self.performTeardown(c)
+            self.teardownFinished(c.id)
+        }
+        teardowns[c.id] = task
+        return task
+    }
+
+    private func teardownFinished(_ id: String) { teardowns[id] = nil }
 
     private func performTeardown(_ c: ContainerRecord) async {
         await forgetDNS(c.id)
@@ -75,13 +84,25 @@ extension ContainerService {
     }
 
     /// Waits for a container to stop and returns its exit code (`docker wait`).
-    public func wait(_ ref: String) async throws -> Int32 {
-        let c = try find(ref)
-        while containers[c.id]?.status == .running {
-            try await Task.sleep(for: .milliseconds(50))
+    public func wait(_ ref: String, condition: WaitCondition = .notRunning) async throws -> Int32 {
+        var last = try find(ref)
+        let exits = exitCounts[last.id, default: 0]
+        while let c = containers[last.id] {
+            last = c
+            switch condition {
+            case .notRunning where c.status != .running: return c.exitCode
+            case .nextExit where exitCounts[c.id, default: 0] > exits: return c.exitCode
+            default: try await Task.sleep(for: .milliseconds(25))
+            }
         }
-        guard let done = containers[c.id] else { return c.exitCode }
-        return done.exitCode
+        return last.exitCode
+    }
+
+    /// What `POST /containers/{id}/wait?condition=` waits for.
+    public enum WaitCondition: String, Sendable {
+        case notRunning = "not-running"
+        case nextExit = "next-exit"
+        case removed
     }
 
     private func waitForExit(_ id: String, seconds: Double) async -> Bool {
@@ -108,6 +129,7 @@ extension ContainerService {
         c.status = .removing
         containers[c.id] = c
         await teardown(c)
+        await resolvePendingAttaches(c.id, connect: false)
         try? await rootfs.remove(containerID: c.id)
         await ContainerFiles.remove(paths.containerDirectory(c.id))
         try await store.deleteContainer(id: c.id)

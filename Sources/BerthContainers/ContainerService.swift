@@ -43,6 +43,10 @@ public actor ContainerService {
     var pendingNames: Set<String> = []
     /// Exec instances by id (kept in memory, as dockerd does).
     var execs: [String: ExecInstance] = [:]
+    /// Attaches waiting for a container to start, by container id.
+    var pendingAttaches: [String: [AttachHandle]] = [:]
+    /// How many times each container has exited since the daemon started (`wait?condition=next-exit`).
+    var exitCounts: [String: Int] = [:]
     /// Teardowns in progress, shared by everyone who asks for the same container's.
     var teardowns: [String: Task<Void, Never>] = [:]
 

@@ -4,7 +4,14 @@ import BerthCore
 /// Only names on these networks are visible to it (dockerd's per-sandbox scoping).
 public struct DNSClientScope: Hashable, Sendable {
     public var networkIDs: [String]
-    public init(networkIDs: [String]) { self.networkIDs = networkIDs }
+    /// Legacy-link aliases only this client sees (`--link db:mydb` on a user-defined network):
+    /// lower-cased alias → the target container's name.
+    public var links: [String: String]
+
+    public init(networkIDs: [String], links: [String: String] = [:]) {
+        self.networkIDs = networkIDs
+        self.links = links
+    }
 }
 
 /// What to do with a query.
@@ -83,6 +90,10 @@ public struct DNSResolver: Sendable {
     /// Tries the whole name on every visible network, then each `prefix.network` split (so `web.frontend`
     /// and dotted container names both work).
     func endpoints(named name: String, scope: DNSClientScope) -> Lookup {
+        if let target = scope.links[name] {
+            let linked = records.lookup(name: target.lowercased(), networkIDs: scope.networkIDs)
+            if !linked.isEmpty { return .found(linked) }
+        }
         let direct = records.lookup(name: name, networkIDs: scope.networkIDs)
         if !direct.isEmpty { return .found(direct) }
         var knownNetwork = false

@@ -128,6 +128,14 @@ public final class AttachSocket: Sendable {
         }
     }
 
+    /// Ends the input only: conmon sees the end of this client's stdin and, for a container started
+    /// without `--leave-stdin-open` (`StdinOnce`), closes the container's stdin. Output keeps coming.
+    public func closeInput() {
+        state.withLock { s in
+            if !s.closed { _ = shutdown(s.fd, Int32(SHUT_WR)) }
+        }
+    }
+
     /// Ends the connection: the output stream finishes and further writes fail. The container
     /// keeps running (conmon is started with `--leave-stdin-open`).
     public func close() {

@@ -26,7 +26,8 @@ extension ConmonRuncRuntime {
 
         let layout = ContainerBundle(path: bundle)
         let record = ContainerBundle.Record(exitDirectory: exitDirectory, logPath: logPath)
-        let arguments = conmonArguments(id: id, bundle: layout, record: record, tty: spec.tty, openStdin: spec.openStdin)
+        let arguments = conmonArguments(
+            id: id, bundle: layout, record: record, tty: spec.tty, openStdin: spec.openStdin, stdinOnce: spec.stdinOnce)
         let configuration = self.configuration
         do {
             let pid = try await NamespaceThread.run {
@@ -46,7 +47,8 @@ extension ConmonRuncRuntime {
 
     /// conmon's command line (argv[0] excluded), after podman's `sharedConmonArgs`.
     func conmonArguments(
-        id: String, bundle: ContainerBundle, record: ContainerBundle.Record, tty: Bool, openStdin: Bool
+        id: String, bundle: ContainerBundle, record: ContainerBundle.Record, tty: Bool, openStdin: Bool,
+        stdinOnce: Bool = false
     ) -> [String] {
         var args = [
             "--api-version", "1",
@@ -64,9 +66,9 @@ extension ConmonRuncRuntime {
             "--runtime-arg", "--log", "--runtime-arg", bundle.runcLog, "--runtime-arg", "--log-format=json",
         ]
         if tty { args.append("-t") }
-        // dockerd keeps stdin open across attaches (StdinOnce false); conmon would close it when
-        // the first attach client hangs up.
-        if openStdin { args += ["-i", "--leave-stdin-open"] }
+        // dockerd keeps stdin open across attaches unless StdinOnce (`run -i`); conmon closes it when
+        // an attach client ends its input unless told to leave it open.
+        if openStdin { args += stdinOnce ? ["-i"] : ["-i", "--leave-stdin-open"] }
         if let program = configuration.exitCommand.first {
             args += ["--exit-command", program]
             for argument in configuration.exitCommand.dropFirst() + [id] {

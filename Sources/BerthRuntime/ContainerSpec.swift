@@ -17,6 +17,8 @@ public struct ContainerSpec: Equatable, Sendable {
     public var tty: Bool
     /// Keep a stdin pipe open through conmon's attach socket (`docker run -i`).
     public var openStdin: Bool
+    /// Close the container's stdin when the first attached client ends its input (`docker run -i`).
+    public var stdinOnce = false
     public var user: User
     /// The network namespace to join, e.g. `/run/berth/netns/<id>`; nil shares the daemon's own
     /// network namespace (`--network host`).

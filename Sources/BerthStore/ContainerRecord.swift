@@ -17,6 +17,17 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
         }
     }
 
+    /// A legacy link (`--link db:mydb`): the target container's name and the alias it gets here.
+    public struct Link: Codable, Hashable, Sendable {
+        public var name: String
+        public var alias: String
+
+        public init(name: String, alias: String) {
+            self.name = name
+            self.alias = alias
+        }
+    }
+
     /// `created`, `running`, `exited` as the API reports them.
     public enum Status: String, Codable, Hashable, Sendable {
         case created, running, exited, removing
@@ -51,6 +62,24 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
     public var dnsSearch: [String]
     public var dnsOptions: [String]
     public var extraHosts: [String]
+    /// Legacy links; stored optional so records written before links existed still load.
+    public var links: [Link] {
+        get { storedLinks ?? [] }
+        set { storedLinks = newValue.isEmpty ? nil : newValue }
+    }
+    private var storedLinks: [Link]?
+    /// Exposed ports (`80/tcp`), the image's and `--expose`'s, sorted; optional in storage as `links`.
+    public var exposedPorts: [String] {
+        get { storedExposedPorts ?? [] }
+        set { storedExposedPorts = newValue.isEmpty ? nil : newValue }
+    }
+    private var storedExposedPorts: [String]?
+    /// `StdinOnce`: stdin closes when the first attached client ends its input.
+    public var stdinOnce: Bool {
+        get { storedStdinOnce ?? false }
+        set { storedStdinOnce = newValue ? true : nil }
+    }
+    private var storedStdinOnce: Bool?
 
     public var status: Status
     public var pid: Int32

@@ -26,10 +26,14 @@ public struct APIServer: Service {
     public func run() async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
+            // A client may half-close a hijacked stream (the docker CLI does when it has no stdin to
+            // send) and still read the container's output: the input ends, the connection stays.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(RawWriter(), position: .first)
+                    try sync.addHandler(InputClosedRecorder(), position: .first)
                     // configureHTTPServerPipeline's handlers, but with a request decoder that keeps the
                     // bytes after an upgrade request's head: they are the start of a hijacked stream.
                     try sync.addHandlers([

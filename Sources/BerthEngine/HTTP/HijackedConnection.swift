@@ -27,8 +27,15 @@ public struct HijackedConnection: Sendable {
             let sync = channel.pipeline.syncOperations
             let decoder = try sync.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try sync.addHandler(RawReader(continuation), position: .after(decoder.handler))
-            // The decoder forwards what it buffered to the reader as it is removed.
-            sync.removeHandler(context: decoder, promise: nil)
+            // The decoder forwards what it buffered to the reader as it is removed (not necessarily at
+            // once): a half-close seen before the hijack ends the input only after those bytes.
+            let recorder = NIOLoopBound(try? sync.handler(type: InputClosedRecorder.self), eventLoop: channel.eventLoop)
+            let removed = channel.eventLoop.makePromise(of: Void.self)
+            removed.futureResult.whenComplete { _ in
+                if recorder.value?.inputClosed == true { continuation.finish() }
+                recorder.value?.hijacked = true
+            }
+            sync.removeHandler(context: decoder, promise: removed)
             for remove in [
                 { try sync.context(handlerType: HTTPResponseEncoder.self) },
                 { try sync.context(handlerType: HTTPServerPipelineHandler.self) },
@@ -76,4 +83,23 @@ final class RawReader: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) { continuation.finish() }
+}
+
+/// Holds back the client's half-close until a hijack takes the connection: the docker CLI closes
+/// its write side as soon as its piped stdin ends, possibly before `take` runs, and the HTTP
+/// decoder would otherwise flush the stdin bytes it buffered into the HTTP handlers, where they
+/// are lost. HTTP clients that half-close are served until they close for good.
+final class InputClosedRecorder: ChannelInboundHandler {
+    typealias InboundIn = NIOAny
+    private(set) var inputClosed = false
+    /// Set by `take`: from then on the event goes through to the raw reader.
+    var hijacked = false
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, case .inputClosed = e, !hijacked {
+            inputClosed = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
 }

@@ -11,11 +11,11 @@ struct AttachHandlers: Sendable {
 
     func register(_ r: inout Router) {
         r.add(["POST"], "/containers/{id}/attach") { req in
-            let (c, socket) = try await containers.attach(req.params["id"] ?? "")
+            let (c, handle) = try await containers.attach(req.params["id"] ?? "")
             var keys = DetachKeys.default
             if let spec = req.query("detachKeys"), !spec.isEmpty, let parsed = DetachKeys(parsing: spec) { keys = parsed }
             let session = AttachSession(
-                socket: socket, tty: c.tty, stdin: req.boolQuery("stdin") && c.openStdin,
+                handle: handle, tty: c.tty, stdin: req.boolQuery("stdin") && c.openStdin, stdinOnce: c.stdinOnce,
                 stdout: req.boolQuery("stdout"), stderr: req.boolQuery("stderr"), detachKeys: keys)
             let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
             return .hijacked(contentType: type) { connection in await session.run(connection) }
@@ -33,27 +33,37 @@ struct AttachHandlers: Sendable {
 /// One attach: output from conmon to the client (framed unless the container has a TTY), the
 /// client's input to conmon (scanned for the detach keys).
 struct AttachSession: Sendable {
-    let socket: AttachSocket
+    let handle: AttachHandle
     let tty: Bool
     let stdin: Bool
+    /// The container's stdin closes when this client's input ends (`docker run -i`).
+    let stdinOnce: Bool
     let stdout: Bool
     let stderr: Bool
     let detachKeys: DetachKeys
 
     func run(_ connection: HijackedConnection) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await pumpOutput(to: connection) }
-            group.addTask { await pumpInput(from: connection) }
-            // Whichever side ends first ends the other: the container exited, the client left or
-            // detached. The container keeps running in the last two cases.
-            _ = await group.next()
+        // A container attached before its start: wait for it (nil: it will not start).
+        guard let socket = await handle.socket() else {
+            connection.close()
+            return
+        }
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await pumpOutput(from: socket, to: connection); return true }
+            group.addTask { await pumpInput(from: connection, to: socket) }
+            // The session ends when the output ends (the container exited, or the client is gone and
+            // writes fail) or the client detaches. The client half-closing its side (the docker CLI
+            // does so at once when it sends no stdin) only ends the input.
+            while let ended = await group.next() {
+                if ended { break }
+            }
             socket.close()
             connection.close()
             await group.waitForAll()
         }
     }
 
-    private func pumpOutput(to connection: HijackedConnection) async {
+    private func pumpOutput(from socket: AttachSocket, to connection: HijackedConnection) async {
         for await chunk in socket.output {
             guard chunk.stream == .stdout ? stdout : stderr else { continue }
             let bytes = tty ? chunk.bytes : chunk.stream.frame(chunk.bytes)
@@ -61,16 +71,19 @@ struct AttachSession: Sendable {
         }
     }
 
-    private func pumpInput(from connection: HijackedConnection) async {
+    /// Forwards the client's input; returns true when the client detached, false at its end of input.
+    private func pumpInput(from connection: HijackedConnection, to socket: AttachSocket) async -> Bool {
         var keys = detachKeys
         for await bytes in connection.inbound {
             // Without stdin the client's input is read only to notice it leave.
             guard stdin else { continue }
             let (forward, detached) = keys.scan(bytes)
             if !forward.isEmpty {
-                do { try await socket.write(forward) } catch { return }
+                do { try await socket.write(forward) } catch { return false }
             }
-            if detached { return }
+            if detached { return true }
         }
+        if stdin && stdinOnce { socket.closeInput() }
+        return false
     }
 }

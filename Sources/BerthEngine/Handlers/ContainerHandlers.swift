@@ -32,6 +32,12 @@ struct ContainerHandlers: Sendable {
             try await containers.stop(c.id, timeout: req.query("t").flatMap { Int($0) } ?? 10)
             return .noContent()
         }
+        r.add(["POST"], "/containers/{id}/restart") { req in
+            let c = try await containers.find(req.params["id"] ?? "")
+            try await containers.stop(c.id, timeout: req.query("t").flatMap { Int($0) } ?? 10)
+            try await containers.start(c.id)
+            return .noContent()
+        }
         r.add(["POST"], "/containers/{id}/kill") { req in
             try await containers.kill(req.params["id"] ?? "", signal: try Self.signal(req.query("signal")))
             return .noContent()
@@ -40,9 +46,13 @@ struct ContainerHandlers: Sendable {
             // dockerd sends the head at once and the status when the container exits: the docker
             // CLI (attach, run) waits for that head before it goes on.
             let c = try await containers.find(req.params["id"] ?? "")
+            let text = req.query("condition") ?? ""
+            guard let condition = text.isEmpty ? .notRunning : ContainerService.WaitCondition(rawValue: text) else {
+                throw BerthError.invalidArgument("invalid condition: \"\(text)\"")
+            }
             return .deferredJSON {
                 do {
-                    let code = try await containers.wait(c.id)
+                    let code = try await containers.wait(c.id, condition: condition)
                     return .obj(["Error": .null, "StatusCode": .int(Int64(code))])
                 } catch {
                     return .obj(["Error": .obj(["Message": .string(BerthError.wrap(error).message)]), "StatusCode": .int(-1)])
@@ -70,6 +80,7 @@ struct ContainerHandlers: Sendable {
         spec.workingDir = body.workingDir
         spec.tty = body.tty
         spec.openStdin = body.openStdin
+        spec.stdinOnce = body.stdinOnce
         spec.labels = body.labels
         spec.networkMode = body.networkMode
         spec.autoRemove = body.autoRemove
@@ -77,6 +88,8 @@ struct ContainerHandlers: Sendable {
         spec.dnsSearch = body.dnsSearch
         spec.dnsOptions = body.dnsOptions
         spec.extraHosts = body.extraHosts
+        spec.links = body.links
+        spec.exposedPorts = body.exposedPorts
         spec.endpoints = body.endpoints.map {
             .init(network: $0.network, ipv4: $0.ipv4, ipv6: $0.ipv6, aliases: $0.aliases, macAddress: $0.macAddress ?? body.macAddress)
         }

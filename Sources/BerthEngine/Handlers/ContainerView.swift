@@ -26,9 +26,10 @@ struct ContainerView {
             "AutoRemove": .bool(c.autoRemove), "Dns": .array(c.dns.map { .string($0) }),
             "DnsOptions": .array(c.dnsOptions.map { .string($0) }), "DnsSearch": .array(c.dnsSearch.map { .string($0) }),
             "ExtraHosts": c.extraHosts.isEmpty ? .null : .array(c.extraHosts.map { .string($0) }),
-            "Links": .null, "PublishAllPorts": .bool(false),
+            "Links": c.links.isEmpty ? .null : .array(c.links.map { .string("/\($0.name):/\(c.name)/\($0.alias)") }),
+            "PublishAllPorts": .bool(false),
         ])
-        let config: JSONValue = .obj([
+        var config: JSONValue = .obj([
             "Hostname": .string(c.hostname), "Domainname": .string(c.domainname), "User": .string(c.user),
             "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
             "Tty": .bool(c.tty), "OpenStdin": .bool(c.openStdin), "StdinOnce": .bool(false),
@@ -37,6 +38,11 @@ struct ContainerView {
             "Entrypoint": c.entrypoint.isEmpty ? .null : .array(c.entrypoint.map { .string($0) }),
             "OnBuild": .null, "Labels": .stringMap(c.labels),
         ])
+        if !c.exposedPorts.isEmpty, case var .object(members) = config {
+            // dockerd omits ExposedPorts when empty; otherwise it follows AttachStderr.
+            members.insert(.init("ExposedPorts", .object(c.exposedPorts.sorted().map { .init($0, .object([])) })), at: 6)
+            config = .object(members)
+        }
         return .obj([
             "Id": .string(c.id), "Created": .string(Self.time(c.created)), "Path": .string(c.path),
             "Args": .array(c.args.map { .string($0) }), "State": state, "Image": .string(c.imageID),
