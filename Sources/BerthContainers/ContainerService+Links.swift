@@ -17,8 +17,9 @@ extension ContainerService {
             let link = try LegacyLinks.parse(text)
             if defaultBridge {
                 let target: ContainerRecord
+                // 400, not 404: the docker CLI takes a 404 from create for a missing image and pulls.
                 do { target = try find(link.name) } catch {
-                    throw BerthError.notFound("could not get container for \(link.name): No such container: \(link.name)")
+                    throw BerthError.invalidArgument("could not get container for \(link.name): No such container: \(link.name)")
                 }
                 guard onDefaultBridge(target) else {
                     throw BerthError.invalidArgument("Cannot link to /\(target.name), as it does not belong to the default network")

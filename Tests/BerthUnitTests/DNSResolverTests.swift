@@ -47,6 +47,18 @@ struct DNSResolverTests {
         #expect(v6.answers.map(\.data) == [.aaaa(try #require(IPv6Address("fd00:a::2")))])
     }
 
+    @Test func linkAliasesAreSeenOnlyByTheLinkingClient() throws {
+        let resolver = DNSResolver(records: Self.fixture())
+        let linking = DNSClientScope(networkIDs: ["netA-id"], links: ["mydb": "web"])
+        let reply = try answer(resolver, "MyDB", .A, linking)
+        #expect(reply.answers == [DNSResourceRecord(name: "MyDB", type: .A, ttl: 600, data: .a(IPv4Address(172, 18, 0, 2)))])
+        // Another client on the same network does not know the alias.
+        #expect(resolver.resolve(.query(id: 1, name: "mydb", type: .A), for: Self.onA) == .forward)
+        // A link to a container on a network the client does not share resolves to nothing local.
+        let away = DNSClientScope(networkIDs: ["netA-id"], links: ["store": "db"])
+        #expect(resolver.resolve(.query(id: 2, name: "store", type: .A), for: away) == .forward)
+    }
+
     @Test func namesAreCaseInsensitiveAndKeepTheAskedSpelling() throws {
         let resolver = DNSResolver(records: Self.fixture())
         let reply = try answer(resolver, "WeB.", .A, Self.onA)
