@@ -2,7 +2,8 @@
 # Berth benchmarks: in-process micro-benchmarks, then API latency against a release-build berthd
 # in a sandbox network namespace. Figures go to bench/results/latest.md and stdout.
 #   usage: bench/run.sh [--quick]
-# Side-by-side runs against dockerd and podman come with issue 6 (see bench/README.md).
+# Ends with bench/dns.sh: the embedded DNS against podman's aardvark-dns with dnsperf (its own
+# namespaces and daemons). Other side-by-side runs against dockerd and podman come with issue 6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
@@ -39,3 +40,6 @@ echo
 python3 bench/start_steps.py "$ROOT/berthd.log"
 echo
 echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
+echo
+# Embedded DNS vs aardvark-dns: its own sandboxes, daemons and cleanup; progress on stderr.
+BERTH_BIN_DIR="$BIN" bench/dns.sh ${1:+"$1"}
