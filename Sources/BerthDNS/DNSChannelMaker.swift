@@ -1,6 +1,15 @@
 import NIOCore
 import NIOPosix
 
+/// UDP channel options of every server: read up to 32 queries per wake-up with one `recvmmsg`
+/// (the replies of a batch leave with one `sendmmsg`, see `DNSUDPServerHandler`).
+extension DatagramBootstrap {
+    func dnsServerOptions() -> DatagramBootstrap {
+        channelOption(.datagramVectorReadMessageCount, value: 32)
+            .channelOption(.maxMessagesPerRead, value: 4)
+    }
+}
+
 /// The listening sockets of a `DNSServer`, one UDP and one TCP.
 public struct DNSListeners: Sendable {
     public var udp: any Channel
@@ -46,7 +55,7 @@ public struct DNSBindingChannelMaker: DNSChannelMaker {
         // socket may hold it, so a few fresh pairs are tried before settling for two ports.
         let attempts = port == 0 ? 8 : 1
         for attempt in 1...attempts {
-            let udp = try await DatagramBootstrap(group: group)
+            let udp = try await DatagramBootstrap(group: group).dnsServerOptions()
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelInitializer(udpInitializer)
                 .bind(host: host, port: port).get()

@@ -33,6 +33,9 @@ public final class DNSForwarder: Sendable {
     public let configuration: Configuration
     private let group: any EventLoopGroup
     private let inFlight = Mutex(0)
+    /// The shared UDP socket of each upstream (index in `upstreams`), opened on first use and
+    /// replaced when used up or failed.
+    private let sockets = Mutex<[Int: Task<DNSUpstreamSocket, any Error>]>([:])
 
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
@@ -53,16 +56,16 @@ public final class DNSForwarder: Sendable {
         defer { inFlight.withLock { $0 -= 1 } }
         guard !configuration.upstreams.isEmpty else { return .failed(reason: "no upstream servers") }
 
-        // A fresh random id per forward, on a fresh random source port, makes off-path spoofing harder.
+        // A fresh random id per forward (unique among those in flight on the socket), on a source port
+        // that changes every few hundred queries, makes off-path spoofing harder.
         var upstreamQuery = query
         upstreamQuery.setInteger(UInt16.random(in: .min ... .max), at: upstreamQuery.readerIndex)
         var reasons: [String] = []
         var fallback: ByteBuffer?
-        for server in configuration.upstreams {
+        for (index, server) in configuration.upstreams.enumerated() {
             var reply: ByteBuffer
             do {
-                reply = try await DNSTransport.udpExchange(upstreamQuery, server: server,
-                                                           timeout: configuration.timeout, group: group)
+                reply = try await exchange(upstreamQuery, index: index, server: server)
                 if Self.flags(of: reply) & 0x0200 != 0 {
                     do {
                         reply = try await DNSTransport.tcpExchange(upstreamQuery, server: server,
@@ -86,6 +89,42 @@ public final class DNSForwarder: Sendable {
         }
         if let fallback { return .reply(fallback) }
         return .failed(reason: reasons.joined(separator: "; "))
+    }
+
+    /// One UDP exchange with upstream `index` through its shared socket (a fresh one when the current
+    /// one is used up).
+    private func exchange(_ query: ByteBuffer, index: Int, server: SocketAddress) async throws -> ByteBuffer {
+        while true {
+            if let reply = try await socket(for: index, server: server).exchange(query, timeout: configuration.timeout) {
+                return reply
+            }
+        }
+    }
+
+    /// The shared socket for upstream `index`, opening a new one when there is none or it is retired.
+    private func socket(for index: Int, server: SocketAddress) async throws -> DNSUpstreamSocket {
+        let group = self.group
+        while true {
+            let task: Task<DNSUpstreamSocket, any Error> = sockets.withLock { sockets in
+                if let existing = sockets[index] { return existing }
+                let fresh = Task { try await DNSUpstreamSocket.open(to: server, group: group) }
+                sockets[index] = fresh
+                return fresh
+            }
+            let socket: DNSUpstreamSocket
+            do { socket = try await task.value } catch {
+                sockets.withLock { if $0[index] == task { $0[index] = nil } }
+                throw error
+            }
+            if !socket.isRetired { return socket }
+            sockets.withLock { if $0[index] == task { $0[index] = nil } }
+        }
+    }
+
+    /// Closes the upstream sockets (the server stops).
+    public func shutdown() async {
+        let tasks = sockets.withLock { s in defer { s = [:] }; return Array(s.values) }
+        for t in tasks { (try? await t.value)?.close() }
     }
 
     /// The number of forwards currently waiting on an upstream.

@@ -38,7 +38,8 @@ public struct DNSNamespaceChannelMaker: DNSChannelMaker {
         }
         let udp: any Channel
         do {
-            udp = try await DatagramBootstrap(group: group).channelInitializer(udpInitializer).withBoundSocket(udpFD).get()
+            udp = try await DatagramBootstrap(group: group).dnsServerOptions().channelInitializer(udpInitializer)
+                .withBoundSocket(udpFD).get()
         } catch {
             _ = Glibc.close(udpFD)
             _ = Glibc.close(tcpFD)

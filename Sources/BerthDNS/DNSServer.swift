@@ -109,5 +109,6 @@ public final class DNSServer: Sendable {
         guard let listeners else { return }
         try? await listeners.udp.close()
         try? await listeners.tcp.close()
+        await processor.forwarder?.shutdown()
     }
 }

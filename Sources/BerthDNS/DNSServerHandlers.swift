@@ -14,7 +14,9 @@ final class DNSUDPServerHandler: ChannelInboundHandler {
         let client = envelope.remoteAddress
         switch processor.process(envelope.data, transport: .udp, allocator: context.channel.allocator) {
         case let .reply(bytes):
-            context.writeAndFlush(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: client, data: bytes)), promise: nil)
+            // Flushed once per read batch (channelReadComplete): NIO then sends the batch with one
+            // sendmmsg, as it read it with one recvmmsg.
+            context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: client, data: bytes)), promise: nil)
         case .drop:
             break
         case let .forward(query):
@@ -27,6 +29,10 @@ final class DNSUDPServerHandler: ChannelInboundHandler {
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: bytes), promise: nil)
             }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

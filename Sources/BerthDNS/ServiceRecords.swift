@@ -121,9 +121,12 @@ extension ServiceRecords.State {
         }
     }
 
-    mutating func rotated(_ keys: [ServiceRecords.Key], cursor: String) -> [DNSEndpointRecord] {
+    /// The cursor's key is only built for shared names (the common single-owner lookup allocates nothing).
+    mutating func rotated(_ keys: [ServiceRecords.Key], cursor makeCursor: @autoclosure () -> String) -> [DNSEndpointRecord] {
+        if keys.count == 1 { return endpoints[keys[0]].map { [$0] } ?? [] }
         let records = keys.compactMap { endpoints[$0] }
         guard records.count > 1 else { return records }
+        let cursor = makeCursor()
         let start = rotation[cursor, default: 0] % records.count
         rotation[cursor] = start + 1
         return Array(records[start...] + records[..<start])
