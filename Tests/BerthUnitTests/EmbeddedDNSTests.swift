@@ -116,9 +116,9 @@ struct EmbeddedDNSTests {
     @Test func redirectRulesMapPort53BothWays() {
         let script = DNSRedirectRules(udpPort: 40001, tcpPort: 40002).script
         #expect(script.hasPrefix("add table ip berth_dns\ndelete table ip berth_dns\ntable ip berth_dns {"))
-        #expect(script.contains("ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:40001"))
+        #expect(script.contains("ip daddr 127.0.0.11 udp dport 53 udp dport set 40001 notrack"))
+        #expect(script.contains("ip saddr 127.0.0.11 udp sport 40001 udp sport set 53 notrack"))
         #expect(script.contains("ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:40002"))
-        #expect(script.contains("ip saddr 127.0.0.11 udp sport 40001 snat to 127.0.0.11:53"))
         #expect(script.contains("ip saddr 127.0.0.11 tcp sport 40002 snat to 127.0.0.11:53"))
     }
 }
