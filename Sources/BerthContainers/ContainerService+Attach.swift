@@ -8,6 +8,7 @@ extension ContainerService {
     /// first), as dockerd does.
     public func attach(_ ref: String) async throws -> (ContainerRecord, AttachHandle) {
         let c = try find(ref)
+        publish("attach", c)
         guard c.status == .running else {
             let handle = AttachHandle()
             pendingAttaches[c.id, default: []].append(handle)

@@ -95,6 +95,7 @@ extension ContainerService {
         }
         containers[id] = record
         logger.info("container created", metadata: ["name": "\(name)", "id": "\(Identifier.short(id))"])
+        publish("create", record)
         return record
     }
 

@@ -22,6 +22,12 @@ extension ContainerService {
         var stored = request
         stored.network = net.name
         if c.status == .running {
+            if net.record.enableIPv6 {
+                // The sandbox may have been made without IPv6 (none of its networks had it).
+                try await NetworkNamespace.setSysctls(
+                    [("net.ipv6.conf.all.disable_ipv6", "0"), ("net.ipv6.conf.default.disable_ipv6", "0")],
+                    at: paths.sandboxKey(c.id))
+            }
             _ = try await network.connect(net.id, EndpointRequest(
                 containerID: c.id, containerName: c.name, sandboxKey: paths.sandboxKey(c.id), ipv4: request.ipv4,
                 ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases))

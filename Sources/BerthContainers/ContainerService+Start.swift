@@ -77,6 +77,7 @@ extension ContainerService {
             watch(c.id)
             await refreshLinkers(of: c)
             logger.info("container started", metadata: ["name": "\(c.name)", "pid": "\(pid)"])
+            publish("start", c)
             logger.debug("start timings", metadata: ["steps": "\(steps.joined(separator: " "))"])
         } catch {
             await resolvePendingAttaches(c.id, connect: false)
@@ -105,11 +106,16 @@ extension ContainerService {
     private func makeSandbox(_ c: ContainerRecord) async throws -> String? {
         if c.networkMode == "host" { return nil }
         if let owner = try sandboxOwner(c) { return paths.sandboxKey(owner.id) }
-        for request in c.networks { _ = try await network.find(request.network) }
+        var ipv6 = false
+        for request in c.networks { ipv6 = try await network.find(request.network).record.enableIPv6 || ipv6 }
         let key = paths.sandboxKey(c.id)
         try await ContainerFiles.makeDirectories([paths.execRoot + "/netns"])
         try? NetworkNamespace.remove(at: key)
-        try await NetworkNamespace.create(at: key)
+        // As dockerd 20.10: no IPv6 at all (not even ::1 or fe80:: addresses) in a container none
+        // of whose networks has IPv6.
+        try await NetworkNamespace.create(at: key, sysctls: ipv6 ? [] : [
+            ("net.ipv6.conf.all.disable_ipv6", "1"), ("net.ipv6.conf.default.disable_ipv6", "1"),
+        ])
         if c.networks.isEmpty {
             // --network none: only a loopback, up.
             try await network.bringUpLoopback(sandboxKey: key)

@@ -29,6 +29,7 @@ extension ContainerService {
         exitCounts[id, default: 0] += 1
         // Registered before any suspension, so a start that follows at once (restart) waits for it.
         let released = beginTeardown(c)
+        publish("die", c, ["exitCode": "\(code)"])
         try? await store.saveContainer(c)
         await released.value
         logger.info("container exited", metadata: ["name": "\(c.name)", "code": "\(code)"])
@@ -71,16 +72,31 @@ extension ContainerService {
             throw BerthError.conflict("Container \(c.id) is not running")
         }
         try await runtime.kill(id: c.id, signal: signal)
+        publish("kill", c, ["signal": "\(signal)"])
     }
 
     /// SIGTERM, then SIGKILL after `timeout` seconds, as `docker stop` does; waits for the exit.
     public func stop(_ ref: String, timeout: Int = 10) async throws {
         let c = try find(ref)
         guard c.status == .running else { return }
+        publish("kill", c, ["signal": "\(SIGTERM)"])
         try? await runtime.kill(id: c.id, signal: SIGTERM)
-        if await waitForExit(c.id, seconds: Double(max(0, timeout))) { return }
-        try? await runtime.kill(id: c.id, signal: SIGKILL)
-        _ = await waitForExit(c.id, seconds: 30)
+        if !(await waitForExit(c.id, seconds: Double(max(0, timeout)))) {
+            publish("kill", c, ["signal": "\(SIGKILL)"])
+            try? await runtime.kill(id: c.id, signal: SIGKILL)
+            _ = await waitForExit(c.id, seconds: 30)
+        }
+        // Answer once the container's interfaces and sandbox are gone (as `rm -f` does).
+        if let teardown = teardowns[c.id] { await teardown.value }
+        publish("stop", c)
+    }
+
+    /// `docker restart`: stop (SIGTERM, then SIGKILL after `timeout`), start again.
+    public func restart(_ ref: String, timeout: Int = 10) async throws {
+        let c = try find(ref)
+        try await stop(c.id, timeout: timeout)
+        try await start(c.id)
+        publish("restart", c)
     }
 
     /// Waits for a container to stop and returns its exit code (`docker wait`).
@@ -135,5 +151,6 @@ extension ContainerService {
         try await store.deleteContainer(id: c.id)
         containers[c.id] = nil
         logger.info("container removed", metadata: ["name": "\(c.name)", "id": "\(Identifier.short(c.id))"])
+        publish("destroy", c)
     }
 }

@@ -37,6 +37,8 @@ public actor ContainerService {
     /// The embedded DNS service; nil runs containers without it (their resolv.conf names the host's resolvers).
     let dns: EmbeddedDNS?
     let defaults: ContainerNetworkDefaults
+    /// Where container events go (`GET /events`); nil publishes nothing.
+    let events: EventLog?
 
     var containers: [String: ContainerRecord] = [:]
     /// Names claimed by creates in flight.
@@ -53,7 +55,7 @@ public actor ContainerService {
     public init(
         store: any ContainerStore, images: ImageStore, rootfs: RootfsManager, runtime: any OCIRuntime,
         network: NetworkController, paths: ContainerPaths, logger: Logger, dns: EmbeddedDNS? = nil,
-        defaults: ContainerNetworkDefaults = .init()
+        defaults: ContainerNetworkDefaults = .init(), events: EventLog? = nil
     ) {
         self.store = store
         self.images = images
@@ -64,6 +66,17 @@ public actor ContainerService {
         self.logger = logger
         self.dns = dns
         self.defaults = defaults
+        self.events = events
+    }
+
+    /// Publishes a container event with dockerd's attributes: the image, the name, the labels, and `extra`.
+    func publish(_ action: String, _ c: ContainerRecord, _ extra: [String: String] = [:]) {
+        guard let events else { return }
+        var attributes = c.labels
+        attributes["image"] = c.imageReference
+        attributes["name"] = c.name
+        for (k, v) in extra { attributes[k] = v }
+        events.publish("container", action, id: c.id, attributes: attributes)
     }
 
     /// Loads containers and reconciles them with the runtime: those still running (conmon kept

@@ -48,9 +48,11 @@ public enum NetworkNamespace {
     /// `/proc/thread-self/ns/net` (that is, `/proc/self/task/<tid>/ns/net`) onto a new empty
     /// file at `path`, creating missing parent directories (mode 0755). The thread exits
     /// afterwards; the mount keeps the namespace alive until `remove(at:)`. If mounting fails,
-    /// the file is removed again. Needs CAP_SYS_ADMIN.
-    public static func create(at path: String) async throws {
+    /// the file is removed again. Needs CAP_SYS_ADMIN. `sysctls` (`net.ipv6.conf.all.disable_ipv6`
+    /// = `1`) are set inside the new namespace first.
+    public static func create(at path: String, sysctls: [(key: String, value: String)] = []) async throws {
         try await NamespaceThread.run(network: .new) {
+            try writeSysctls(sysctls)
             try makeDirectories(parentOf: path)
             let fd = Glibc.open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)
             guard fd >= 0 else {
@@ -87,6 +89,28 @@ public enum NetworkNamespace {
             throw Error.system(call: "mount --bind \(source)", path: path, errno: errno)
         }
         return true
+    }
+
+    /// Sets `net.*` sysctls inside the namespace pinned at `path` (on a thread that enters it).
+    public static func setSysctls(_ sysctls: [(key: String, value: String)], at path: String) async throws {
+        let fd = try open(path)
+        defer { close(fd) }
+        let items = sysctls.map { ($0.key, $0.value) }
+        try await NamespaceThread.run(network: .enter(fd: fd)) { try writeSysctls(items.map { (key: $0.0, value: $0.1) }) }
+    }
+
+    /// Writes sysctls from the calling thread: /proc/sys/net belongs to the network namespace of the
+    /// thread that opens it.
+    private static func writeSysctls(_ sysctls: [(key: String, value: String)]) throws {
+        for (key, value) in sysctls {
+            let file = "/proc/sys/" + key.split(separator: ".").joined(separator: "/")
+            let fd = Glibc.open(file, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw Error.system(call: "open", path: file, errno: errno) }
+            let written = value.withCString { Glibc.write(fd, $0, strlen($0)) }
+            let e = errno
+            close(fd)
+            guard written >= 0 else { throw Error.system(call: "write", path: file, errno: e) }
+        }
     }
 
     /// Unpins and deletes the namespace file at `path`: a lazy unmount (`MNT_DETACH`), then

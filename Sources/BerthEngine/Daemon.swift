@@ -55,10 +55,11 @@ public struct Daemon {
     private func serve(threadPool: NIOThreadPool) async throws {
         let store = try SQLiteStore(path: config.dataRoot + "/berth.db")
         let netlink = try LinuxRouteNetlink(threadPool: threadPool)
+        let events = EventLog()
         let controller = NetworkController(
             store: store,
             drivers: [BridgeDriver(netlink: netlink, logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
-            config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool))
+            config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool), events: events)
         try await controller.start()
 
         let daemonID: String
@@ -77,7 +78,7 @@ public struct Daemon {
         let dns = EmbeddedDNS(firewall: LinuxNFTables(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let containers = ContainerService(
             store: store, images: images, rootfs: RootfsManager(dataRoot: config.dataRoot), runtime: runtime,
-            network: controller, paths: paths, logger: logger, dns: dns, defaults: config.containerDefaults)
+            network: controller, paths: paths, logger: logger, dns: dns, defaults: config.containerDefaults, events: events)
         usage.attach(containers)
         try await containers.restore()
 
@@ -92,6 +93,7 @@ public struct Daemon {
         ExecHandlers(containers: containers).register(&router)
         AttachHandlers(containers: containers).register(&router)
         ImageHandlers(store: images, scratchDirectory: config.dataRoot + "/tmp").register(&router)
+        EventHandlers(log: events).register(&router)
 
         let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)
         let group = ServiceGroup(

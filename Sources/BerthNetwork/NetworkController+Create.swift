@@ -84,6 +84,7 @@ extension NetworkController {
         }
         networks[id] = network
         logger.info("network created", metadata: ["name": "\(spec.name)", "id": "\(Identifier.short(id))"])
+        events?.publish("network", "create", id: id, attributes: ["name": spec.name, "type": driverName])
         return network
     }
 
@@ -134,6 +135,7 @@ extension NetworkController {
         networks[network.id] = nil
         ipam.release(networkID: network.id)
         logger.info("network removed", metadata: ["name": "\(network.name)", "id": "\(Identifier.short(network.id))"])
+        events?.publish("network", "destroy", id: network.id, attributes: ["name": network.name, "type": network.driver])
     }
 
     /// Removes every custom network without endpoints that passes `filter`; returns their names.

@@ -78,6 +78,8 @@ extension NetworkController {
             throw BerthError.internalError("cannot save the endpoint of \(request.containerName) on \(network.name): \(error)", cause: error)
         }
         endpoints[endpoint.id] = endpoint
+        events?.publish("network", "connect", id: network.id,
+                        attributes: ["container": request.containerID, "name": network.name, "type": network.driver])
         return endpoint
     }
 
@@ -116,6 +118,8 @@ extension NetworkController {
             if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }
         }
         try await store.deleteEndpoint(id: endpoint.id)
+        events?.publish("network", "disconnect", id: network.id,
+                        attributes: ["container": endpoint.containerID, "name": network.name, "type": network.driver])
         if hadGateway, let sandboxes,
             let heir = endpoints.values.filter({ $0.containerID == endpoint.containerID && !(networks[$0.networkID]?.record.internalNetwork ?? true) })
                 .min(by: { $0.order < $1.order }), let heirNetwork = networks[heir.networkID] {

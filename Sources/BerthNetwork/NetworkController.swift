@@ -25,12 +25,15 @@ public actor NetworkController {
     var endpoints: [String: EndpointRecord] = [:]
     var pendingEndpoints: [String: EndpointRecord] = [:]
     let sandboxes: (any SandboxProvider)?
+    /// Where network events go (`GET /events`); nil publishes nothing.
+    let events: EventLog?
 
     public init(
         store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,
-        sandboxes: (any SandboxProvider)? = nil
+        sandboxes: (any SandboxProvider)? = nil, events: EventLog? = nil
     ) {
         self.store = store
+        self.events = events
         self.sandboxes = sandboxes
         self.drivers = Dictionary(drivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.config = config

@@ -136,7 +136,7 @@ public struct APIServer: Service {
         for (k, v) in VersionMiddleware.commonHeaders { headers.add(name: k, value: v) }
         for (k, v) in r.headers { headers.replaceOrAdd(name: k, value: v) }
         headers.add(name: "Date", value: HTTPDate.now())
-        if r.streamedBody == nil {
+        if r.streamedBody == nil && r.chunks == nil {
             headers.add(name: "Content-Length", value: String(r.body.count))
         } else {
             headers.add(name: "Transfer-Encoding", value: "chunked")
@@ -144,6 +144,21 @@ public struct APIServer: Service {
         if !request.isKeepAlive { headers.add(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: request.version, status: .init(statusCode: r.status), headers: headers)
         try await out.write(.head(head))
+        if let make = r.chunks, let channel {
+            // Each chunk goes out as it comes; a client hang-up or a graceful shutdown (which closes
+            // the connection as if idle) ends the stream.
+            let task = Task {
+                for await chunk in make() where request.method != .HEAD {
+                    do { try await out.write(.body(.byteBuffer(ByteBuffer(bytes: chunk)))) } catch { return }
+                }
+            }
+            channel.closeFuture.whenComplete { _ in task.cancel() }
+            if !connections.idle(channel) { task.cancel() }
+            await task.value
+            connections.busy(channel)
+            try await out.write(.end(nil))
+            return
+        }
         if let produce = r.streamedBody, let channel {
             // The head goes out now (each write flushes); the client may be waiting for it. The
             // body may take as long as a container runs: stop waiting when the client hangs up,

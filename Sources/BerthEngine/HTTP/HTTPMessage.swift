@@ -55,6 +55,9 @@ public struct APIResponse: Sendable {
     /// Produces the body after the head has gone out (chunked), for answers that take a while
     /// and whose head the client waits for, as dockerd's `/containers/{id}/wait`.
     public var streamedBody: (@Sendable () async -> [UInt8])?
+    /// A body written chunk by chunk as the stream yields, until it ends or the client leaves
+    /// (`GET /events`).
+    public var chunks: (@Sendable () -> AsyncStream<[UInt8]>)?
     /// Runs on the raw connection after `101 UPGRADED` (interactive attach and exec).
     public var hijack: (@Sendable (HijackedConnection) async -> Void)?
 
@@ -86,6 +89,13 @@ public struct APIResponse: Sendable {
     public static func deferredJSON(_ body: @escaping @Sendable () async -> JSONValue) -> APIResponse {
         var r = APIResponse(status: 200, headers: [("Content-Type", "application/json")])
         r.streamedBody = { Array((await body().rendered() + "\n").utf8) }
+        return r
+    }
+
+    /// A chunked body whose chunks come from `make()` as they are produced.
+    public static func streaming(contentType: String, _ make: @escaping @Sendable () -> AsyncStream<[UInt8]>) -> APIResponse {
+        var r = APIResponse(status: 200, headers: [("Content-Type", contentType)])
+        r.chunks = make
         return r
     }
 

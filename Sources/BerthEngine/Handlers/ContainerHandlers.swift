@@ -33,9 +33,7 @@ struct ContainerHandlers: Sendable {
             return .noContent()
         }
         r.add(["POST"], "/containers/{id}/restart") { req in
-            let c = try await containers.find(req.params["id"] ?? "")
-            try await containers.stop(c.id, timeout: req.query("t").flatMap { Int($0) } ?? 10)
-            try await containers.start(c.id)
+            try await containers.restart(req.params["id"] ?? "", timeout: req.query("t").flatMap { Int($0) } ?? 10)
             return .noContent()
         }
         r.add(["POST"], "/containers/{id}/kill") { req in
