@@ -45,6 +45,8 @@ public actor ContainerService {
     var pendingNames: Set<String> = []
     /// Exec instances by id (kept in memory, as dockerd does).
     var execs: [String: ExecInstance] = [:]
+    /// Interactive exec sessions running, by exec id (for resize).
+    var execSessions: [String: any InteractiveExec] = [:]
     /// Attaches waiting for a container to start, by container id.
     var pendingAttaches: [String: [AttachHandle]] = [:]
     /// How many times each container has exited since the daemon started (`wait?condition=next-exit`).

@@ -9,6 +9,8 @@ public struct ExecInstance: Sendable, Equatable {
     public var tty: Bool
     public var attachStdout: Bool
     public var attachStderr: Bool
+    /// The client sends stdin (`docker exec -i`).
+    public var attachStdin = false
     public var running = false
     /// nil until the command has finished.
     public var exitCode: Int32?

@@ -41,6 +41,8 @@ public protocol OCIRuntime: Sendable {
     /// Connects to the running container's stdio (`docker attach`): its output as it comes, and
     /// its stdin when it was created with `openStdin`.
     func attach(id: String) async throws -> AttachSocket
+    /// Starts `process` in the container with its stdio streamed (`docker exec -i`, `-it`).
+    func execInteractive(id: String, process: ExecProcess) async throws -> any InteractiveExec
 
     /// Resizes the container's terminal (created with `tty`).
     func resize(id: String, height: Int, width: Int) async throws

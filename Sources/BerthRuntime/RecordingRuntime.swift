@@ -182,6 +182,17 @@ public final class RecordingRuntime: OCIRuntime {
         return handler?(id, process) ?? ExecResult(exitCode: 0)
     }
 
+    /// An interactive exec whose process echoes its input to stdout and exits 0 at the end of input.
+    public func execInteractive(id: String, process: ExecProcess) async throws -> any InteractiveExec {
+        try store.withLock { s in
+            try Self.record(&s, .exec(id: id, args: process.args), .exec)
+            guard let c = s.containers[id] else { throw RuntimeError.notFound(id: id) }
+            guard c.status == .running else { throw RuntimeError.notRunning(id: id) }
+        }
+        _ = try builder.execProcess(process)
+        return EchoExec()
+    }
+
     public func logs(id: String) async throws -> [LogLine] {
         try store.withLock { s in
             try Self.record(&s, .logs(id: id), .logs)
@@ -213,5 +224,38 @@ public final class RecordingRuntime: OCIRuntime {
         s.containers[id]?.exitCode = code
         s.containers[id]?.waiters = [:]
         return Array(c.waiters.values)
+    }
+}
+
+/// The recording runtime's interactive process: echoes what it is given, exits 0 at end of input.
+final class EchoExec: InteractiveExec {
+    let output: AsyncStream<AttachSocket.Chunk>
+    private let continuation: AsyncStream<AttachSocket.Chunk>.Continuation
+    private let exited = Mutex<(done: Bool, waiters: [CheckedContinuation<Int32, Never>])>((false, []))
+
+    init() { (output, continuation) = AsyncStream.makeStream() }
+
+    func write(_ bytes: [UInt8]) async throws { continuation.yield((.stdout, bytes)) }
+
+    func closeInput() {
+        continuation.finish()
+        let waiters = exited.withLock { e in
+            e.done = true
+            defer { e.waiters = [] }
+            return e.waiters
+        }
+        for w in waiters { w.resume(returning: 0) }
+    }
+
+    func resize(height: Int, width: Int) {}
+
+    func wait() async -> Int32 {
+        await withCheckedContinuation { c in
+            let done = exited.withLock { e in
+                if !e.done { e.waiters.append(c) }
+                return e.done
+            }
+            if done { c.resume(returning: 0) }
+        }
     }
 }

@@ -1,1 +1,1 @@
-// Intentionally empty: CBerth exports kernel headers and the namespace syscall prototypes Glibc hides.
+// Intentionally empty: CBerth exports kernel headers and the syscall prototypes Glibc hides.

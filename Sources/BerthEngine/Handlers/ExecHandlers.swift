@@ -16,7 +16,7 @@ struct ExecHandlers: Sendable {
                 req.params["id"] ?? "", args: args, env: body["Env"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                 user: body["User"]?.stringValue ?? "", workingDir: body["WorkingDir"]?.stringValue ?? "",
                 tty: body["Tty"]?.boolValue ?? false, attachStdout: body["AttachStdout"]?.boolValue ?? true,
-                attachStderr: body["AttachStderr"]?.boolValue ?? true)
+                attachStderr: body["AttachStderr"]?.boolValue ?? true, attachStdin: body["AttachStdin"]?.boolValue ?? false)
             return .json(.obj(["Id": .string(e.id)]), status: 201)
         }
         r.add(["POST"], "/exec/{id}/start") { req in
@@ -27,6 +27,15 @@ struct ExecHandlers: Sendable {
             if body["Detach"]?.boolValue == true {
                 Task { _ = try? await containers.startExec(id) }
                 return APIResponse(status: 200)
+            }
+            if e.tty || e.attachStdin {
+                let session = try await containers.startInteractiveExec(id)
+                let type = e.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+                let containers = self.containers
+                return .hijacked(contentType: type) { connection in
+                    await InteractiveExecStream(session: session, exec: e).run(connection)
+                    await containers.execEnded(id, code: await session.wait())
+                }
             }
             let result = try await containers.startExec(id)
             var stream: [UInt8] = []
@@ -40,7 +49,10 @@ struct ExecHandlers: Sendable {
             return .upgradedStream(stream)
         }
         r.add(["POST"], "/exec/{id}/resize") { req in
-            _ = try await containers.exec(req.params["id"] ?? "")
+            guard let h = req.query("h").flatMap({ Int($0) }), let w = req.query("w").flatMap({ Int($0) }), h >= 0, w >= 0 else {
+                throw BerthError.invalidArgument("invalid resize parameters: h and w must be non-negative integers")
+            }
+            try await containers.resizeExec(req.params["id"] ?? "", height: h, width: w)
             return APIResponse(status: 200)
         }
         r.add(["GET"], "/exec/{id}/json") { req in
@@ -48,7 +60,7 @@ struct ExecHandlers: Sendable {
             return .json(.obj([
                 "CanRemove": .bool(false), "ContainerID": .string(e.containerID), "DetachKeys": .string(""),
                 "ExitCode": e.exitCode.map { .int(Int64($0)) } ?? .null, "ID": .string(e.id), "OpenStderr": .bool(e.attachStderr),
-                "OpenStdin": .bool(false), "OpenStdout": .bool(e.attachStdout), "Running": .bool(e.running),
+                "OpenStdin": .bool(e.attachStdin), "OpenStdout": .bool(e.attachStdout), "Running": .bool(e.running),
                 "ProcessConfig": .obj([
                     "arguments": .array(e.args.dropFirst().map { .string($0) }), "entrypoint": .string(e.args.first ?? ""),
                     "privileged": .bool(false), "tty": .bool(e.tty), "user": .string(e.user),
@@ -72,6 +84,43 @@ struct ExecHandlers: Sendable {
             }
             let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
             return APIResponse(status: 200, headers: [("Content-Type", type)], body: body)
+        }
+    }
+}
+
+/// An interactive exec over a hijacked connection: the process's output to the client (framed per
+/// stream unless it has a terminal), the client's input to the process until the client ends it.
+struct InteractiveExecStream: Sendable {
+    let session: any InteractiveExec
+    let exec: ExecInstance
+
+    func run(_ connection: HijackedConnection) async {
+        let session = self.session
+        let exec = self.exec
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await chunk in session.output {
+                    guard exec.tty || (chunk.stream == .stdout ? exec.attachStdout : exec.attachStderr) else { continue }
+                    let bytes = exec.tty ? chunk.bytes : chunk.stream.frame(chunk.bytes)
+                    do { try await connection.write(bytes) } catch { break }
+                }
+                return true
+            }
+            group.addTask {
+                for await bytes in connection.inbound where exec.attachStdin {
+                    do { try await session.write(bytes) } catch { break }
+                }
+                // The client's input ended (`echo x | docker exec -i`): so does the process's.
+                if exec.attachStdin { session.closeInput() }
+                return false
+            }
+            // Output over (the process closed it, or the client left) ends the session; the end of
+            // the client's input alone does not.
+            while let outputEnded = await group.next() {
+                if outputEnded { break }
+            }
+            connection.close()
+            group.cancelAll()
         }
     }
 }

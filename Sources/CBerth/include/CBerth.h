@@ -21,4 +21,11 @@ int setns(int fd, int nstype);
 int pipe2(int pipefd[2], int flags);
 // setxattr/lgetxattr: BerthImage marks overlayfs opaque directories (trusted.overlay.opaque).
 #include <sys/xattr.h>
+// <stdlib.h> declares the pseudo-terminal calls only under _XOPEN_SOURCE (BerthRuntime: the
+// terminal of `docker exec -it`). Same prototypes as glibc's.
+#include <stddef.h>
+int posix_openpt(int flags);
+int grantpt(int fd);
+int unlockpt(int fd);
+int ptsname_r(int fd, char *buf, size_t buflen);
 #endif

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// Terminals and streamed stdin with the real docker CLI: `run -it`, `exec -it` (with the
+/// client's terminal size), `exec -i` with piped input, exit statuses. The CLI gets a terminal
+/// from util-linux's `script`.
+@Suite(.serialized, .enabled(if: DaemonSandbox.isRoot && DaemonSandbox.dockerCLI != nil && BusyboxRootfs.isAvailable
+    && FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs root, the docker CLI, busybox-static and script"))
+struct InteractiveTests {
+    /// Runs `docker ARGS` under a terminal of `rows`x`cols`, typing `input` lines slowly; returns
+    /// the terminal's output (carriage returns removed) and the exit status.
+    func inTerminal(_ s: DaemonSandbox, _ args: String, input: [String] = [], rows: Int = 24, cols: Int = 80) throws -> (out: String, code: Int32) {
+        let docker = "\(DaemonSandbox.dockerCLI!) -H \(s.host)"
+        let typed = input.map { "sleep 1; printf '%s\\r' '\($0)'; " }.joined() + "sleep 1"
+        let r = try Shell.run("/bin/sh", ["-c", "(\(typed)) | script -qec 'stty rows \(rows) cols \(cols); \(docker) \(args)' /dev/null"],
+                              env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 60)
+        return (r.out.replacingOccurrences(of: "\r", with: ""), r.code)
+    }
+
+    @Test func terminalsAndStreamedStdin() throws {
+        try withSandbox { s in
+            let tar = try BusyboxRootfs(directory: s.root + "/images").busyboxTar()
+            #expect(try s.docker("import", "--change", #"CMD ["sh"]"#, tar, "alpine:latest").code == 0)
+
+            let run = try inTerminal(s, "run -it --rm alpine sh -c 'tty; echo out; exit 3'")
+            #expect(run.code == 3 && run.out.contains("/dev/pts/0\nout\n"), "\(run)")
+
+            #expect(try s.docker("run", "-dit", "--name", "box", "alpine", "sh").code == 0)
+            let exec = try inTerminal(s, "exec -it box sh", input: ["echo in-$((6*7)); stty size", "exit 7"], rows: 33, cols: 101)
+            #expect(exec.code == 7 && exec.out.contains("in-42\n") && exec.out.contains("33 101\n"), "\(exec)")
+
+            let piped = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host, "exec", "-i", "box", "wc", "-l"],
+                                      env: ["DOCKER_CONFIG": s.root + "/dc"], stdin: "a\nb\nc\n", timeout: 30)
+            #expect(piped.code == 0 && piped.out.trimmingCharacters(in: .whitespacesAndNewlines) == "3", "\(piped)")
+
+            let missing = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host, "exec", "-i", "box", "nosuchcmd"],
+                                        env: ["DOCKER_CONFIG": s.root + "/dc"], stdin: "", timeout: 30)
+            #expect(missing.code != 0 && missing.err.contains("executable file not found"), "\(missing)")
+
+            // The exec's record: exit code and terminal flag, as `docker inspect` of an exec shows them.
+            let (_, events) = try s.api("GET", "/events?since=0&until=\(Int(Date().timeIntervalSince1970) + 1)&filters=%7B%22event%22%3A%5B%22exec_die%22%5D%7D")
+            #expect(events.contains("\"exitCode\":\"7\""), "\(events)")
+        }
+    }
+}
