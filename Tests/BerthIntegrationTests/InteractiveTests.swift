@@ -9,8 +9,9 @@ import Testing
 struct InteractiveTests {
     /// Runs `docker ARGS` under a terminal of `rows`x`cols`, typing `input` lines slowly; returns
     /// the terminal's output (carriage returns removed) and the exit status.
-    func inTerminal(_ s: DaemonSandbox, _ args: String, input: [String] = [], rows: Int = 24, cols: Int = 80) throws -> (out: String, code: Int32) {
-        let docker = "\(DaemonSandbox.dockerCLI!) -H \(s.host)"
+    func inTerminal(_ s: DaemonSandbox, _ args: String, input: [String] = [], rows: Int = 24, cols: Int = 80,
+                    cli: String = DaemonSandbox.dockerCLI!) throws -> (out: String, code: Int32) {
+        let docker = "\(cli) -H \(s.host)"
         let typed = input.map { "sleep 1; printf '%s\\r' '\($0)'; " }.joined() + "sleep 1"
         let r = try Shell.run("/bin/sh", ["-c", "(\(typed)) | script -qec 'stty rows \(rows) cols \(cols); \(docker) \(args)' /dev/null"],
                               env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 60)
@@ -36,6 +37,21 @@ struct InteractiveTests {
             let missing = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host, "exec", "-i", "box", "nosuchcmd"],
                                         env: ["DOCKER_CONFIG": s.root + "/dc"], stdin: "", timeout: 30)
             #expect(missing.code != 0 && missing.err.contains("executable file not found"), "\(missing)")
+
+            // The same with the berth CLI.
+            let berth = DaemonSandbox.binDir + "/berth"
+            let attached = try Shell.run(berth, ["-H", s.host, "run", "--rm", "alpine", "sh", "-c", "echo out; echo err >&2; exit 3"])
+            #expect(attached.code == 3 && attached.out == "out\n" && attached.err == "err\n", "\(attached)")
+            let bPiped = try Shell.run(berth, ["-H", s.host, "run", "-i", "--rm", "alpine", "wc", "-l"], stdin: "x\ny\n")
+            #expect(bPiped.code == 0 && bPiped.out.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "\(bPiped)")
+            let bExec = try inTerminal(s, "exec -it box sh", input: ["echo b-$((2*3)); stty size", "exit 6"], rows: 40, cols: 120, cli: berth)
+            #expect(bExec.code == 6 && bExec.out.contains("b-6\n") && bExec.out.contains("40 120\n"), "\(bExec)")
+            let bRun = try inTerminal(s, "run -it --rm alpine sh", input: ["echo r-$((3*3))", "exit 2"], cli: berth)
+            #expect(bRun.code == 2 && bRun.out.contains("r-9\n"), "\(bRun)")
+            // berth attach, then CTRL-p CTRL-q: detached, the container keeps running.
+            let bAttach = try inTerminal(s, "attach box", input: ["echo att-$((4*4))", "\u{10}\u{11}"], cli: berth)
+            #expect(bAttach.out.contains("att-16\n"), "\(bAttach)")
+            #expect(try s.docker("inspect", "-f", "{{.State.Running}}", "box").out == "true\n")
 
             // The exec's record: exit code and terminal flag, as `docker inspect` of an exec shows them.
             let (_, events) = try s.api("GET", "/events?since=0&until=\(Int(Date().timeIntervalSince1970) + 1)&filters=%7B%22event%22%3A%5B%22exec_die%22%5D%7D")

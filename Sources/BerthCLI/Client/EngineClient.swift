@@ -50,7 +50,7 @@ public struct EngineClient: Sendable {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: api\r\nUser-Agent: berth-cli/\(APIVersion.current)\r\nConnection: close\r\n"
         if body != nil { head += "Content-Type: application/json\r\n" }
         head += "Content-Length: \(payload.count)\r\n\r\n"
-        let fd = try connect()
+        let fd = try openConnection()
         defer { close(fd) }
         try sendAll(fd, Array(head.utf8) + payload)
         var data: [UInt8] = []
@@ -67,7 +67,7 @@ public struct EngineClient: Sendable {
         return try Self.parse(data)
     }
 
-    private func connect() throws(ConnectionError) -> Int32 {
+    func openConnection() throws(ConnectionError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ConnectionError(description: "socket: \(String(cString: strerror(errno)))") }
         var addr = sockaddr_un()

@@ -1,12 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import BerthAPI
 
-/// `berth exec CONTAINER CMD…` (non-interactive): output and exit code as `docker exec`.
+/// `berth exec [-i] [-t] CONTAINER CMD…`: output and exit code as `docker exec`; with `-i` this
+/// process's stdin goes to the command, with `-t` it gets a terminal.
 struct ContainerExec: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("e"), .long], help: "Set environment variables.")
     var env: [String] = []
+    @Flag(name: [.customShort("i"), .long], help: "Keep STDIN open.")
+    var interactive = false
+    @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-TTY.")
+    var tty = false
     @Argument var container: String
     @Argument(parsing: .captureForPassthrough) var command: [String] = []
 
@@ -14,10 +22,25 @@ struct ContainerExec: ParsableCommand {
         do {
             let client = try global.client()
             let created = try client.call("POST", "/containers/\(container)/exec", body: .init(.obj([
-                "AttachStdout": .bool(true), "AttachStderr": .bool(true), "Tty": .bool(false),
+                "AttachStdout": .bool(true), "AttachStderr": .bool(true), "Tty": .bool(tty), "AttachStdin": .bool(interactive),
                 "Env": .array(env.map { .string($0) }), "Cmd": .array(command.map { .string($0) }),
             ]))).check()
             guard let id = created.json?["Id"]?.stringValue else { throw CLIError("unexpected response from the daemon") }
+            if interactive || tty {
+                let body: JSONValue = .obj(["Detach": .bool(false), "Tty": .bool(tty)])
+                switch try client.hijack("/exec/\(id)/start", body: body, tty: tty) {
+                case let .refused(r): throw CLIError.daemon(r.errorMessage)
+                case let .hijacked(session):
+                    if tty, let size = Terminal.size() {
+                        _ = try? client.call("POST", "/exec/\(id)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
+                    }
+                    session.run(stdin: interactive)
+                    close(session.fd)
+                }
+                let info = try client.call("GET", "/exec/\(id)/json").check()
+                if case .int(let code) = info.json?["ExitCode"] ?? .null, code != 0 { throw ExitCode(Int32(code)) }
+                return
+            }
             let stream = try client.call("POST", "/exec/\(id)/start", body: .init(.obj(["Detach": .bool(false), "Tty": .bool(false)])))
             guard stream.status == 101 || stream.status == 200 else { throw CLIError.daemon(stream.errorMessage) }
             for frame in StreamFrames.split(stream.body) {

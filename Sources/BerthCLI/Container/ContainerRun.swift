@@ -1,7 +1,8 @@
 import ArgumentParser
 import BerthAPI
 
-/// `berth run -d`: create and start a container (interactive runs come with attach).
+/// `berth run`: create and start a container; without `-d`, attached to it first (so no output is
+/// missed), with this process's stdin (`-i`) and terminal (`-t`), exiting with its status.
 struct ContainerRun: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Create and run a new container from an image")
 
@@ -41,9 +42,6 @@ struct ContainerRun: ParsableCommand {
 
     func run() throws {
         do {
-            guard detach else {
-                throw CLIError("berth run without -d needs attach, which berth does not have yet; use -d, or the docker CLI against berthd")
-            }
             let mode = network ?? "default"
             if !networkAlias.isEmpty, ["default", "bridge", "host", "none"].contains(mode) {
                 throw CLIError("berth: network-scoped aliases are only supported for user-defined networks", code: 125)
@@ -57,7 +55,8 @@ struct ContainerRun: ParsableCommand {
             let body: JSONValue = .obj([
                 "Hostname": .string(hostname ?? ""), "Env": .array(env.map { .string($0) }),
                 "Cmd": command.isEmpty ? .null : .array(command.map { .string($0) }), "Image": .string(image),
-                "Tty": .bool(tty), "OpenStdin": .bool(interactive),
+                "Tty": .bool(tty), "OpenStdin": .bool(interactive), "StdinOnce": .bool(interactive && !detach),
+                "AttachStdin": .bool(interactive && !detach), "AttachStdout": .bool(!detach), "AttachStderr": .bool(!detach),
                 "HostConfig": .obj([
                     "NetworkMode": .string(mode), "AutoRemove": .bool(rm), "Dns": .array(dns.map { .string($0) }),
                     "ExtraHosts": .array(addHost.map { .string($0) }),
@@ -71,11 +70,16 @@ struct ContainerRun: ParsableCommand {
             guard (200..<300).contains(created.status), let id = created.json?["Id"]?.stringValue else {
                 throw CLIError("berth: Error response from daemon: " + created.errorMessage, code: 125)
             }
-            let started = try client.call("POST", "/containers/\(id)/start")
-            Console.out(id)
-            guard (200..<300).contains(started.status) else {
-                throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
+            guard !detach else {
+                let started = try client.call("POST", "/containers/\(id)/start")
+                Console.out(id)
+                guard (200..<300).contains(started.status) else {
+                    throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
+                }
+                return
             }
+            let code = try AttachedRun(client: client, id: id, interactive: interactive, tty: tty, autoRemove: rm).run()
+            if code != 0 { throw ExitCode(code) }
         } catch let e as CLIError {
             throw Console.fail(e)
         }

@@ -34,7 +34,10 @@ struct ExecHandlers: Sendable {
                 let containers = self.containers
                 return .hijacked(contentType: type) { connection in
                     await InteractiveExecStream(session: session, exec: e).run(connection)
+                    // The exit code is recorded before the client sees the end of the stream: the
+                    // docker CLI inspects the exec right then.
                     await containers.execEnded(id, code: await session.wait())
+                    connection.close()
                 }
             }
             let result = try await containers.startExec(id)
@@ -90,6 +93,7 @@ struct ExecHandlers: Sendable {
 
 /// An interactive exec over a hijacked connection: the process's output to the client (framed per
 /// stream unless it has a terminal), the client's input to the process until the client ends it.
+/// Returns when the output has ended; the caller closes the connection.
 struct InteractiveExecStream: Sendable {
     let session: any InteractiveExec
     let exec: ExecInstance
@@ -119,7 +123,6 @@ struct InteractiveExecStream: Sendable {
             while let outputEnded = await group.next() {
                 if outputEnded { break }
             }
-            connection.close()
             group.cancelAll()
         }
     }

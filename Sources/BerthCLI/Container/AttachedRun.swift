@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import BerthAPI
+import Synchronization
+
+/// The attached half of `berth run`: attach, then start, then pump until the container's output
+/// ends, and return its exit status (as the docker CLI: the wait request is made before the start,
+/// and for `--rm` it waits for the removal).
+struct AttachedRun {
+    let client: EngineClient
+    let id: String
+    let interactive: Bool
+    let tty: Bool
+    let autoRemove: Bool
+
+    func run() throws -> Int32 {
+        let query = [("stream", "1"), ("stdin", interactive ? "1" : "0"), ("stdout", "1"), ("stderr", "1")]
+        guard case let .hijacked(session) = try client.hijack("/containers/\(id)/attach", query: query, tty: tty) else {
+            throw CLIError("berth: Error response from daemon: cannot attach to \(id)", code: 125)
+        }
+        let exit = ExitStatus()
+        let client = self.client, id = self.id, condition = autoRemove ? "removed" : "next-exit"
+        CLIThread.detach {
+            let r = try? client.call("POST", "/containers/\(id)/wait", query: [("condition", condition)])
+            if case .int(let code) = r?.json?["StatusCode"] ?? .null { exit.set(Int32(code)) } else { exit.set(125) }
+        }
+        let started = try client.call("POST", "/containers/\(id)/start")
+        guard (200..<300).contains(started.status) else {
+            close(session.fd)
+            throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
+        }
+        if tty, let size = Terminal.size() {
+            _ = try? client.call("POST", "/containers/\(id)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
+        }
+        session.run(stdin: interactive)
+        close(session.fd)
+        return exit.wait()
+    }
+}
+
+/// A status set by one thread and waited for by another (the CLI has no event loop).
+final class ExitStatus: Sendable {
+    private let value = Mutex<Int32?>(nil)
+
+    func set(_ code: Int32) { value.withLock { $0 = code } }
+
+    func wait() -> Int32 {
+        while true {
+            if let code = value.withLock({ $0 }) { return code }
+            usleep(5_000)
+        }
+    }
+}
+
+/// `berth attach CONTAINER`: the container's output, and this terminal's input when it was started
+/// with `-i`; CTRL-p CTRL-q detaches and leaves it running.
+struct ContainerAttach: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "attach", abstract: "Attach local standard input, output, and error streams to a running container")
+    @OptionGroup var global: GlobalOptions
+    @Argument var container: String
+
+    func run() throws {
+        do {
+            let client = try global.client()
+            let info = try client.call("GET", "/containers/\(container)/json").check()
+            guard info.json?["State"]?["Running"]?.boolValue == true else {
+                throw CLIError("You cannot attach to a stopped container, start it first")
+            }
+            let tty = info.json?["Config"]?["Tty"]?.boolValue ?? false
+            let stdin = info.json?["Config"]?["OpenStdin"]?.boolValue ?? false
+            let query = [("stream", "1"), ("stdin", stdin ? "1" : "0"), ("stdout", "1"), ("stderr", "1")]
+            switch try client.hijack("/containers/\(container)/attach", query: query, tty: tty) {
+            case let .refused(r): throw CLIError.daemon(r.errorMessage)
+            case let .hijacked(session):
+                if tty, let size = Terminal.size() {
+                    _ = try? client.call("POST", "/containers/\(container)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
+                }
+                session.run(stdin: stdin)
+                close(session.fd)
+            }
+        } catch let e as CLIError {
+            throw Console.fail(e)
+        }
+    }
+}
