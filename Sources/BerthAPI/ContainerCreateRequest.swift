@@ -20,6 +20,8 @@ public struct ContainerCreateRequest: Equatable, Sendable {
     public var tty: Bool
     public var openStdin: Bool
     public var stdinOnce: Bool
+    /// `HostConfig.ConsoleSize`: the client terminal's [height, width] for `-t` (API 1.42+).
+    public var consoleSize: [Int]?
     public var labels: [String: String]
     public var macAddress: String?
     public var networkMode: String
@@ -60,6 +62,12 @@ public struct ContainerCreateRequest: Equatable, Sendable {
         dnsOptions = try h.stringList("DnsOptions") ?? []
         extraHosts = try h.stringList("ExtraHosts") ?? []
         links = try h.stringList("Links") ?? []
+        if let size = host["ConsoleSize"]?.arrayValue {
+            let numbers = size.compactMap { v -> Int? in if case let .int(n) = v { return Int(n) } else { return nil } }
+            consoleSize = numbers.count == 2 && numbers.allSatisfy({ $0 >= 0 }) ? numbers : nil
+        } else {
+            consoleSize = nil
+        }
         if let ports = json["ExposedPorts"], ports != .null {
             guard let members = ports.members else {
                 throw .invalidParameter("json: cannot unmarshal \(ports.typeName) into field ExposedPorts of type nat.PortSet")

@@ -15,6 +15,8 @@ public struct ContainerCreateSpec: Sendable, Equatable {
     public var tty = false
     public var openStdin = false
     public var stdinOnce = false
+    /// The client terminal's [height, width] (`HostConfig.ConsoleSize`).
+    public var consoleSize: [Int]?
     public var labels: [String: String] = [:]
     /// `bridge` (the default), `host`, `none`, or a network name.
     public var networkMode: String = "bridge"

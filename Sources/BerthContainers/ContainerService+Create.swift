@@ -68,6 +68,7 @@ extension ContainerService {
             extraHosts: spec.extraHosts)
         record.links = links
         record.stdinOnce = spec.stdinOnce && spec.openStdin
+        record.consoleSize = spec.tty ? spec.consoleSize : nil
         for p in run.exposedPorts ?? [] { exposed.formUnion(LegacyLinks.normalizePorts(p) ?? []) }
         record.exposedPorts = LegacyLinks.sorted(Array(exposed)).map { "\($0.port)/\($0.proto)" }
         if record.path.isEmpty {

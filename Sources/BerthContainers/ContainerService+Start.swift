@@ -59,6 +59,7 @@ extension ContainerService {
                 cwd: c.workingDir.isEmpty ? "/" : c.workingDir, hostname: c.hostname, tty: c.tty, openStdin: c.openStdin,
                 networkNamespacePath: sandbox, mounts: mounts)
             spec.stdinOnce = c.stdinOnce
+            if let size = c.consoleSize, size.count == 2 { spec.consoleSize = .init(height: size[0], width: size[1]) }
             try? await runtime.delete(id: c.id, force: true)
             let pid = try await runtime.create(spec, bundle: directory + "/bundle", logPath: directory + "/container.log", exitDirectory: paths.exitDirectory)
             undo.append { [runtime] in try? await runtime.delete(id: id, force: true) }

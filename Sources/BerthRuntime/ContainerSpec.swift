@@ -19,6 +19,8 @@ public struct ContainerSpec: Equatable, Sendable {
     public var openStdin: Bool
     /// Close the container's stdin when the first attached client ends its input (`docker run -i`).
     public var stdinOnce = false
+    /// The terminal's initial size (height, width), when `tty`.
+    public var consoleSize: OCISpec.ConsoleSize?
     public var user: User
     /// The network namespace to join, e.g. `/run/berth/netns/<id>`; nil shares the daemon's own
     /// network namespace (`--network host`).

@@ -30,6 +30,8 @@ public struct OCISpec: Codable, Equatable, Sendable {
         public var rlimits: [POSIXRlimit]?
         public var noNewPrivileges: Bool?
         public var oomScoreAdj: Int?
+        /// The terminal's initial size (`docker run -it` sends the client's as `ConsoleSize`).
+        public var consoleSize: ConsoleSize?
 
         public init(
             terminal: Bool, user: User, args: [String], env: [String], cwd: String,
@@ -44,6 +46,17 @@ public struct OCISpec: Codable, Equatable, Sendable {
             self.rlimits = rlimits
             self.noNewPrivileges = noNewPrivileges
             self.oomScoreAdj = oomScoreAdj
+        }
+    }
+
+    /// A terminal's size in character cells.
+    public struct ConsoleSize: Codable, Equatable, Sendable {
+        public var height: Int
+        public var width: Int
+
+        public init(height: Int, width: Int) {
+            self.height = height
+            self.width = width
         }
     }
 

@@ -26,7 +26,7 @@ public struct OCISpecBuilder: Sendable {
     /// The configuration for `spec`, or `RuntimeError.invalidSpec` naming the field to fix.
     public func build(_ spec: ContainerSpec) throws -> OCISpec {
         try Self.validate(spec)
-        let process = OCISpec.Process(
+        var process = OCISpec.Process(
             terminal: spec.tty,
             user: Self.user(spec.user),
             args: spec.args,
@@ -37,6 +37,7 @@ public struct OCISpecBuilder: Sendable {
                 OCISpec.POSIXRlimit(type: $0.resource.name, hard: $0.hard, soft: $0.soft)
             },
             noNewPrivileges: false)
+        if spec.tty { process.consoleSize = spec.consoleSize }
 
         // dockerd's order: mount, network, uts, pid, ipc. No network entry means the runtime
         // leaves the container in the daemon's own network namespace (host networking).

@@ -80,6 +80,8 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
         set { storedStdinOnce = newValue ? true : nil }
     }
     private var storedStdinOnce: Bool?
+    /// The terminal's initial [height, width] (`HostConfig.ConsoleSize`), nil when not given.
+    public var consoleSize: [Int]?
 
     public var status: Status
     public var pid: Int32

@@ -11,9 +11,11 @@ struct InteractiveTests {
     /// the terminal's output (carriage returns removed) and the exit status.
     func inTerminal(_ s: DaemonSandbox, _ args: String, input: [String] = [], rows: Int = 24, cols: Int = 80,
                     cli: String = DaemonSandbox.dockerCLI!) throws -> (out: String, code: Int32) {
-        let docker = "\(cli) -H \(s.host)"
+        // The command goes into a file: `args` has quotes of its own that must reach the inner shell.
+        let file = s.root + "/terminal-\(UInt32.random(in: 0...UInt32.max)).sh"
+        try "stty rows \(rows) cols \(cols)\nexec \(cli) -H \(s.host) \(args)\n".write(toFile: file, atomically: true, encoding: .utf8)
         let typed = input.map { "sleep 1; printf '%s\\r' '\($0)'; " }.joined() + "sleep 1"
-        let r = try Shell.run("/bin/sh", ["-c", "(\(typed)) | script -qec 'stty rows \(rows) cols \(cols); \(docker) \(args)' /dev/null"],
+        let r = try Shell.run("/bin/sh", ["-c", "(\(typed)) | script -qec 'sh \(file)' /dev/null"],
                               env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 60)
         return (r.out.replacingOccurrences(of: "\r", with: ""), r.code)
     }
@@ -23,8 +25,9 @@ struct InteractiveTests {
             let tar = try BusyboxRootfs(directory: s.root + "/images").busyboxTar()
             #expect(try s.docker("import", "--change", #"CMD ["sh"]"#, tar, "alpine:latest").code == 0)
 
-            let run = try inTerminal(s, "run -it --rm alpine sh -c 'tty; echo out; exit 3'")
-            #expect(run.code == 3 && run.out.contains("/dev/pts/0\nout\n"), "\(run)")
+            // The client's terminal size reaches the container at creation (HostConfig.ConsoleSize).
+            let run = try inTerminal(s, "run -it --rm alpine sh -c 'tty; stty size; exit 3'", rows: 30, cols: 90)
+            #expect(run.code == 3 && run.out.contains("/dev/pts/0\n30 90\n"), "\(run)")
 
             #expect(try s.docker("run", "-dit", "--name", "box", "alpine", "sh").code == 0)
             let exec = try inTerminal(s, "exec -it box sh", input: ["echo in-$((6*7)); stty size", "exit 7"], rows: 33, cols: 101)
@@ -48,6 +51,12 @@ struct InteractiveTests {
             #expect(bExec.code == 6 && bExec.out.contains("b-6\n") && bExec.out.contains("40 120\n"), "\(bExec)")
             let bRun = try inTerminal(s, "run -it --rm alpine sh", input: ["echo r-$((3*3))", "exit 2"], cli: berth)
             #expect(bRun.code == 2 && bRun.out.contains("r-9\n"), "\(bRun)")
+            // berth create, start, start -a.
+            let created = try Shell.run(berth, ["-H", s.host, "create", "--name", "later", "alpine", "echo", "ran-later"])
+            #expect(created.code == 0 && created.out.count == 65, "\(created)")
+            let startedAttached = try Shell.run(berth, ["-H", s.host, "start", "-a", "later"])
+            #expect(startedAttached.code == 0 && startedAttached.out == "ran-later\n", "\(startedAttached)")
+            #expect(try Shell.run(berth, ["-H", s.host, "start", "later"]).out == "later\n")
             // berth attach, then CTRL-p CTRL-q: detached, the container keeps running.
             let bAttach = try inTerminal(s, "attach box", input: ["echo att-$((4*4))", "\u{10}\u{11}"], cli: berth)
             #expect(bAttach.out.contains("att-16\n"), "\(bAttach)")

@@ -9,6 +9,54 @@ struct ContainerRun: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("d"), .long], help: "Run container in background and print container ID.")
     var detach = false
+    @OptionGroup var options: ContainerCreateOptions
+    @Argument(help: "Image.")
+    var image: String
+    @Argument(parsing: .captureForPassthrough, help: "Command and arguments.")
+    var command: [String] = []
+
+    func run() throws {
+        do {
+            let client = try global.client()
+            let id = try options.create(client: client, image: image, command: command, attached: !detach, code: 125)
+            guard !detach else {
+                let started = try client.call("POST", "/containers/\(id)/start")
+                Console.out(id)
+                guard (200..<300).contains(started.status) else {
+                    throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
+                }
+                return
+            }
+            let code = try AttachedRun(client: client, id: id, interactive: options.interactive, tty: options.tty, autoRemove: options.rm).run()
+            if code != 0 { throw ExitCode(code) }
+        } catch let e as CLIError {
+            throw Console.fail(e)
+        }
+    }
+}
+
+/// `berth create`: a container from an image, not started; prints its id.
+struct ContainerCreate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new container")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var options: ContainerCreateOptions
+    @Argument(help: "Image.")
+    var image: String
+    @Argument(parsing: .captureForPassthrough, help: "Command and arguments.")
+    var command: [String] = []
+
+    func run() throws {
+        do {
+            Console.out(try options.create(client: try global.client(), image: image, command: command, attached: false, code: 1))
+        } catch let e as CLIError {
+            throw Console.fail(e)
+        }
+    }
+}
+
+/// The flags `run` and `create` share, and the create request they make.
+struct ContainerCreateOptions: ParsableArguments {
     @Flag(name: [.customShort("i"), .long], help: "Keep STDIN open.")
     var interactive = false
     @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-TTY.")
@@ -35,53 +83,43 @@ struct ContainerRun: ParsableCommand {
     var addHost: [String] = []
     @Option(help: "Set custom DNS servers.")
     var dns: [String] = []
-    @Argument(help: "Image.")
-    var image: String
-    @Argument(parsing: .captureForPassthrough, help: "Command and arguments.")
-    var command: [String] = []
+    @Option(help: "Add link to another container (name[:alias]).")
+    var link: [String] = []
+    @Option(help: "Expose a port or a range of ports.")
+    var expose: [String] = []
 
-    func run() throws {
-        do {
-            let mode = network ?? "default"
-            if !networkAlias.isEmpty, ["default", "bridge", "host", "none"].contains(mode) {
-                throw CLIError("berth: network-scoped aliases are only supported for user-defined networks", code: 125)
-            }
-            var endpoint: [JSONValue.Member] = []
-            if ip != nil || ip6 != nil {
-                endpoint.append(.init("IPAMConfig", .obj(["IPv4Address": .string(ip ?? ""), "IPv6Address": .string(ip6 ?? "")])))
-            }
-            if !networkAlias.isEmpty { endpoint.append(.init("Aliases", .array(networkAlias.map { .string($0) }))) }
-            if let m = macAddress { endpoint.append(.init("MacAddress", .string(m))) }
-            let body: JSONValue = .obj([
-                "Hostname": .string(hostname ?? ""), "Env": .array(env.map { .string($0) }),
-                "Cmd": command.isEmpty ? .null : .array(command.map { .string($0) }), "Image": .string(image),
-                "Tty": .bool(tty), "OpenStdin": .bool(interactive), "StdinOnce": .bool(interactive && !detach),
-                "AttachStdin": .bool(interactive && !detach), "AttachStdout": .bool(!detach), "AttachStderr": .bool(!detach),
-                "HostConfig": .obj([
-                    "NetworkMode": .string(mode), "AutoRemove": .bool(rm), "Dns": .array(dns.map { .string($0) }),
-                    "ExtraHosts": .array(addHost.map { .string($0) }),
-                ]),
-                "NetworkingConfig": .obj(["EndpointsConfig": .object([.init(mode, .object(endpoint))])]),
-            ])
-            let client = try global.client()
-            var query: [(String, String)] = []
-            if let name { query.append(("name", name)) }
-            let created = try client.call("POST", "/containers/create", query: query, body: .init(body))
-            guard (200..<300).contains(created.status), let id = created.json?["Id"]?.stringValue else {
-                throw CLIError("berth: Error response from daemon: " + created.errorMessage, code: 125)
-            }
-            guard !detach else {
-                let started = try client.call("POST", "/containers/\(id)/start")
-                Console.out(id)
-                guard (200..<300).contains(started.status) else {
-                    throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
-                }
-                return
-            }
-            let code = try AttachedRun(client: client, id: id, interactive: interactive, tty: tty, autoRemove: rm).run()
-            if code != 0 { throw ExitCode(code) }
-        } catch let e as CLIError {
-            throw Console.fail(e)
+    /// Creates the container and returns its id; errors exit with `code` (run: 125, create: 1).
+    func create(client: EngineClient, image: String, command: [String], attached: Bool, code: Int32) throws -> String {
+        let mode = network ?? "default"
+        if !networkAlias.isEmpty, ["default", "bridge", "host", "none"].contains(mode) {
+            throw CLIError("berth: network-scoped aliases are only supported for user-defined networks", code: code)
         }
+        var endpoint: [JSONValue.Member] = []
+        if ip != nil || ip6 != nil {
+            endpoint.append(.init("IPAMConfig", .obj(["IPv4Address": .string(ip ?? ""), "IPv6Address": .string(ip6 ?? "")])))
+        }
+        if !networkAlias.isEmpty { endpoint.append(.init("Aliases", .array(networkAlias.map { .string($0) }))) }
+        if let m = macAddress { endpoint.append(.init("MacAddress", .string(m))) }
+        var host: [JSONValue.Member] = [
+            .init("NetworkMode", .string(mode)), .init("AutoRemove", .bool(rm)), .init("Dns", .array(dns.map { .string($0) })),
+            .init("ExtraHosts", .array(addHost.map { .string($0) })), .init("Links", .array(link.map { .string($0) })),
+        ]
+        if tty, let size = Terminal.size() { host.append(.init("ConsoleSize", .array([.int(Int64(size.rows)), .int(Int64(size.cols))]))) }
+        let body: JSONValue = .obj([
+            "Hostname": .string(hostname ?? ""), "Env": .array(env.map { .string($0) }),
+            "Cmd": command.isEmpty ? .null : .array(command.map { .string($0) }), "Image": .string(image),
+            "Tty": .bool(tty), "OpenStdin": .bool(interactive), "StdinOnce": .bool(interactive && attached),
+            "AttachStdin": .bool(interactive && attached), "AttachStdout": .bool(attached), "AttachStderr": .bool(attached),
+            "ExposedPorts": .object(expose.map { .init($0.contains("/") ? $0 : $0 + "/tcp", .object([])) }),
+            "HostConfig": .object(host),
+            "NetworkingConfig": .obj(["EndpointsConfig": .object([.init(mode, .object(endpoint))])]),
+        ])
+        var query: [(String, String)] = []
+        if let name { query.append(("name", name)) }
+        let created = try client.call("POST", "/containers/create", query: query, body: .init(body))
+        guard (200..<300).contains(created.status), let id = created.json?["Id"]?.stringValue else {
+            throw CLIError("berth: Error response from daemon: " + created.errorMessage, code: code)
+        }
+        return id
     }
 }

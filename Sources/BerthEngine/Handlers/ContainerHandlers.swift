@@ -79,6 +79,7 @@ struct ContainerHandlers: Sendable {
         spec.tty = body.tty
         spec.openStdin = body.openStdin
         spec.stdinOnce = body.stdinOnce
+        spec.consoleSize = body.consoleSize
         spec.labels = body.labels
         spec.networkMode = body.networkMode
         spec.autoRemove = body.autoRemove
