@@ -74,22 +74,32 @@ extension ConmonRuncRuntime {
                 throw error
             }
         }
-        return CleaningExec(session: session, files: [processFile, logFile])
+        return CleaningExec(session: session, processFile: processFile, logFile: logFile)
     }
 }
 
-/// Removes the session's process and log files once it has been waited for.
+/// Removes the session's process and log files once it has been waited for, and turns runc's own
+/// failure to start the process into dockerd's exit codes (127: not found, 126: cannot run).
 private struct CleaningExec: InteractiveExec {
     let session: RuncExecSession
-    let files: [String]
+    let processFile: String
+    let logFile: String
     var output: AsyncStream<AttachSocket.Chunk> { session.output }
     func write(_ bytes: [UInt8]) async throws { try await session.write(bytes) }
     func closeInput() { session.closeInput() }
     func resize(height: Int, width: Int) { session.resize(height: height, width: width) }
     func wait() async -> Int32 {
         let code = await session.wait()
-        let files = self.files
-        _ = try? await NamespaceThread.run { for f in files { try? FileIO.removeIfPresent(f) } }
-        return code
+        let (processFile, logFile) = (self.processFile, self.logFile)
+        let log: [UInt8]? = (try? await NamespaceThread.run { () -> [UInt8]? in
+            defer {
+                try? FileIO.removeIfPresent(processFile)
+                try? FileIO.removeIfPresent(logFile)
+            }
+            return try? FileIO.readIfPresent(logFile)
+        }) ?? nil
+        guard code == 255, let log, String(decoding: log, as: UTF8.self).contains("\"level\":\"error\"") else { return code }
+        let message = RuncState.errorMessage(log)
+        return message.contains("executable file not found") || message.contains("no such file or directory") ? 127 : 126
     }
 }

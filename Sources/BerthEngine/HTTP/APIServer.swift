@@ -89,7 +89,14 @@ public struct APIServer: Service {
                             ? APIResponse.error(.invalidArgument("request body too large")).with(status: 413)
                             : await handle(h, body: body)
                         if response.upgraded {
-                            try await RawWriter.write(Self.upgradeHead(response) + response.body, to: channel)
+                            try await RawWriter.write(Self.upgradeHead(response), to: channel)
+                            if !response.body.isEmpty {
+                                // A client that reads the head through a read-ahead buffer and then
+                                // switches to the raw socket (docker-py over http.client) loses bytes
+                                // that came with the head; dockerd's bodies come later by nature.
+                                try? await Task.sleep(for: .milliseconds(20))
+                                try await RawWriter.write(response.body, to: channel)
+                            }
                             if let session = response.hijack {
                                 let raw = try await HijackedConnection.take(channel)
                                 // A graceful shutdown closes hijacked connections like idle ones.

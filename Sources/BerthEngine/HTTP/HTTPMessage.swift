@@ -68,8 +68,8 @@ public struct APIResponse: Sendable {
     }
 
     /// A hijacked response carrying a finished stream (dockerd's exec and attach protocol).
-    public static func upgradedStream(_ body: [UInt8]) -> APIResponse {
-        var r = APIResponse(status: 101, headers: [("Content-Type", "application/vnd.docker.raw-stream")], body: body)
+    public static func upgradedStream(_ body: [UInt8], contentType: String = "application/vnd.docker.raw-stream") -> APIResponse {
+        var r = APIResponse(status: 101, headers: [("Content-Type", contentType)], body: body)
         r.upgraded = true
         return r
     }

@@ -11,14 +11,31 @@ struct AttachHandlers: Sendable {
 
     func register(_ r: inout Router) {
         r.add(["POST"], "/containers/{id}/attach") { req in
-            let (c, handle) = try await containers.attach(req.params["id"] ?? "")
+            let ref = req.params["id"] ?? ""
+            // `logs=1`: what the container wrote so far comes first (docker attach --logs, the SDK's
+            // attach(logs=True)); with `stream=0` that is all.
+            var replay: [UInt8] = []
+            if req.boolQuery("logs") {
+                let (c, lines) = try await containers.logs(ref)
+                for line in lines where line.stream == .stdout ? req.boolQuery("stdout") : req.boolQuery("stderr") {
+                    replay += c.tty ? line.bytes : line.stream.frame(line.bytes)
+                }
+                if !req.boolQuery("stream") {
+                    return .upgradedStream(replay, contentType: c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream")
+                }
+            }
+            let (c, handle) = try await containers.attach(ref)
             var keys = DetachKeys.default
             if let spec = req.query("detachKeys"), !spec.isEmpty, let parsed = DetachKeys(parsing: spec) { keys = parsed }
             let session = AttachSession(
                 handle: handle, tty: c.tty, stdin: req.boolQuery("stdin") && c.openStdin, stdinOnce: c.stdinOnce,
                 stdout: req.boolQuery("stdout"), stderr: req.boolQuery("stderr"), detachKeys: keys)
             let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
-            return .hijacked(contentType: type) { connection in await session.run(connection) }
+            let logged = replay
+            return .hijacked(contentType: type) { connection in
+                if !logged.isEmpty { try? await connection.write(logged) }
+                await session.run(connection)
+            }
         }
         r.add(["POST"], "/containers/{id}/resize") { req in
             guard let h = req.query("h").flatMap({ Int($0) }), let w = req.query("w").flatMap({ Int($0) }), h >= 0, w >= 0 else {

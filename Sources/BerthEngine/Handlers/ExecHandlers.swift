@@ -28,28 +28,18 @@ struct ExecHandlers: Sendable {
                 Task { _ = try? await containers.startExec(id) }
                 return APIResponse(status: 200)
             }
-            if e.tty || e.attachStdin {
-                let session = try await containers.startInteractiveExec(id)
-                let type = e.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
-                let containers = self.containers
-                return .hijacked(contentType: type) { connection in
-                    await InteractiveExecStream(session: session, exec: e).run(connection)
-                    // The exit code is recorded before the client sees the end of the stream: the
-                    // docker CLI inspects the exec right then.
-                    await containers.execEnded(id, code: await session.wait())
-                    connection.close()
-                }
+            // Streamed as the process writes (dockerd's behaviour; docker-py also needs the output to
+            // come after the head), with stdin only when attached.
+            let session = try await containers.startInteractiveExec(id)
+            let type = e.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+            let service = containers
+            return .hijacked(contentType: type) { connection in
+                await InteractiveExecStream(session: session, exec: e).run(connection)
+                // The exit code is recorded before the client sees the end of the stream: the
+                // docker CLI inspects the exec right then.
+                await service.execEnded(id, code: await session.wait())
+                connection.close()
             }
-            let result = try await containers.startExec(id)
-            var stream: [UInt8] = []
-            if e.tty {
-                stream = result.stdout + result.stderr
-            } else {
-                // Empty payloads are not framed: the client would read them as zero-length writes.
-                if e.attachStdout && !result.stdout.isEmpty { stream += LogLine.Stream.stdout.frame(result.stdout) }
-                if e.attachStderr && !result.stderr.isEmpty { stream += LogLine.Stream.stderr.frame(result.stderr) }
-            }
-            return .upgradedStream(stream)
         }
         r.add(["POST"], "/exec/{id}/resize") { req in
             guard let h = req.query("h").flatMap({ Int($0) }), let w = req.query("w").flatMap({ Int($0) }), h >= 0, w >= 0 else {
@@ -101,6 +91,8 @@ struct InteractiveExecStream: Sendable {
     func run(_ connection: HijackedConnection) async {
         let session = self.session
         let exec = self.exec
+        // Without an attached stdin the process reads an immediate end of input, as with dockerd.
+        if !exec.attachStdin { session.closeInput() }
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for await chunk in session.output {
