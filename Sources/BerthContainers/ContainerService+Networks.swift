@@ -6,7 +6,7 @@ extension ContainerService {
     /// `docker network connect`: a running container gets its interface at once; a stopped one
     /// joins at its next start.
     public func connect(_ ref: String, network networkRef: String, request: ContainerRecord.NetworkRequest) async throws {
-        var c = try find(ref)
+        let c = try find(ref)
         let net = try await network.find(networkRef)
         if c.networkMode == "host" || c.networkMode == "none" || c.networkMode.hasPrefix("container:") {
             throw BerthError.forbidden("container sharing network namespace with another container or host cannot be connected to any other network")
@@ -43,14 +43,14 @@ extension ContainerService {
                 EndpointRequest(containerID: c.id, containerName: c.name, sandboxKey: "", ipv4: request.ipv4, ipv6: request.ipv6, aliases: request.aliases),
                 on: net)
         }
-        c.networks.append(stored)
-        containers[c.id] = c
-        try await store.saveContainer(c)
+        // Only the networks field: the container may have exited during the awaits above.
+        containers[c.id]?.networks.append(stored)
+        if let current = containers[c.id] { try await store.saveContainer(current) }
     }
 
     /// `docker network disconnect`.
     public func disconnect(_ ref: String, network networkRef: String, force: Bool) async throws {
-        var c = try find(ref)
+        let c = try find(ref)
         let net = try await network.find(networkRef)
         if net.driver == "host" {
             throw BerthError.forbidden("container cannot be disconnected from host network or connected to host network")
@@ -64,11 +64,16 @@ extension ContainerService {
         }
         if c.status == .running {
             try await network.disconnect(net.id, containerID: c.id, force: force)
-            try await networksChanged(c)
         }
-        c.networks.remove(at: i)
-        containers[c.id] = c
-        try await store.saveContainer(c)
+        // The endpoint is gone: the record says so before anything else can fail; only the
+        // networks field is changed (the container may have exited meanwhile).
+        containers[c.id]?.networks.removeAll { $0 == c.networks[i] }
+        if let current = containers[c.id] { try await store.saveContainer(current) }
+        if containers[c.id]?.status == .running {
+            do { try await networksChanged(c) } catch {
+                logger.warning("names and /etc files not updated after disconnect", metadata: ["container": "\(c.name)", "error": "\(error)"])
+            }
+        }
     }
 
     /// A running container's endpoints changed: its names, its DNS server, and its /etc files follow.

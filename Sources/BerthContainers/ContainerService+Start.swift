@@ -19,6 +19,10 @@ extension ContainerService {
         if let teardown = teardowns[c.id] { await teardown.value }
         c = try find(c.id)
         if c.status == .running { return }
+        guard starting.insert(c.id).inserted else {
+            throw BerthError.conflict("container \(c.name) is being started by another request; wait for it")
+        }
+        defer { starting.remove(c.id) }
         var undo: [@Sendable () async -> Void] = []
         let id = c.id
         let clock = ContinuousClock()
@@ -87,7 +91,10 @@ extension ContainerService {
             containers[c.id] = c
             try? await store.saveContainer(c)
             // `run --rm` waits for the removal; dockerd removes an auto-remove container whose start failed.
-            if c.autoRemove { try? await remove(c.id, force: true) }
+            if c.autoRemove {
+                starting.remove(c.id)
+                try? await remove(c.id, force: true)
+            }
             throw error
         }
     }

@@ -133,6 +133,9 @@ extension ContainerService {
     /// Removes a container; a running one only with `force` (it is killed first).
     public func remove(_ ref: String, force: Bool) async throws {
         var c = try find(ref)
+        guard !starting.contains(c.id) else {
+            throw BerthError.conflict("You cannot remove container \(c.name) while it is starting; retry once it has started")
+        }
         if c.status == .running {
             guard force else {
                 throw BerthError.conflict("You cannot remove a running container \(c.id). Stop the container before attempting removal or force remove")
@@ -146,6 +149,9 @@ extension ContainerService {
         containers[c.id] = c
         await teardown(c)
         await resolvePendingAttaches(c.id, connect: false)
+        // dockerd forgets a removed container's exec instances too.
+        for (execID, e) in execs where e.containerID == c.id { execs[execID] = nil }
+        exitCounts[c.id] = nil
         try? await rootfs.remove(containerID: c.id)
         await ContainerFiles.remove(paths.containerDirectory(c.id))
         try await store.deleteContainer(id: c.id)

@@ -47,6 +47,8 @@ public actor ContainerService {
     var execs: [String: ExecInstance] = [:]
     /// Interactive exec sessions running, by exec id (for resize).
     var execSessions: [String: any InteractiveExec] = [:]
+    /// Containers whose start is in progress: a second start or a remove must not interleave with it.
+    var starting: Set<String> = []
     /// Attaches waiting for a container to start, by container id.
     var pendingAttaches: [String: [AttachHandle]] = [:]
     /// How many times each container has exited since the daemon started (`wait?condition=next-exit`).

@@ -35,7 +35,7 @@ public final class DNSForwarder: Sendable {
     private let inFlight = Mutex(0)
     /// The shared UDP socket of each upstream (index in `upstreams`), opened on first use and
     /// replaced when used up or failed.
-    private let sockets = Mutex<[Int: Task<DNSUpstreamSocket, any Error>]>([:])
+    private let sockets = Mutex<(open: [Int: Task<DNSUpstreamSocket, any Error>], closed: Bool)>(([:], false))
 
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
@@ -105,25 +105,31 @@ public final class DNSForwarder: Sendable {
     private func socket(for index: Int, server: SocketAddress) async throws -> DNSUpstreamSocket {
         let group = self.group
         while true {
-            let task: Task<DNSUpstreamSocket, any Error> = sockets.withLock { sockets in
-                if let existing = sockets[index] { return existing }
+            let task: Task<DNSUpstreamSocket, any Error>? = sockets.withLock { sockets in
+                guard !sockets.closed else { return nil }
+                if let existing = sockets.open[index] { return existing }
                 let fresh = Task { try await DNSUpstreamSocket.open(to: server, group: group) }
-                sockets[index] = fresh
+                sockets.open[index] = fresh
                 return fresh
             }
+            // Shut down: no new sockets (a forward still in flight would leak one).
+            guard let task else { throw ChannelError.ioOnClosedChannel }
             let socket: DNSUpstreamSocket
             do { socket = try await task.value } catch {
-                sockets.withLock { if $0[index] == task { $0[index] = nil } }
+                sockets.withLock { if $0.open[index] == task { $0.open[index] = nil } }
                 throw error
             }
             if !socket.isRetired { return socket }
-            sockets.withLock { if $0[index] == task { $0[index] = nil } }
+            sockets.withLock { if $0.open[index] == task { $0.open[index] = nil } }
         }
     }
 
     /// Closes the upstream sockets (the server stops).
     public func shutdown() async {
-        let tasks = sockets.withLock { s in defer { s = [:] }; return Array(s.values) }
+        let tasks = sockets.withLock { s in
+            defer { s = ([:], true) }
+            return Array(s.open.values)
+        }
         for t in tasks { (try? await t.value)?.close() }
     }
 

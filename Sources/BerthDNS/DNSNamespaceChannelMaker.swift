@@ -36,12 +36,13 @@ public struct DNSNamespaceChannelMaker: DNSChannelMaker {
         let (udpFD, tcpFD) = try await NamespaceThread.run(network: .enter(fd: nsfd)) {
             try Self.openSockets(host: host)
         }
+        // Once a descriptor is handed to NIO it is NIO's: it closes it itself when the channel cannot
+        // be set up, so only the descriptor not handed over yet is closed here.
         let udp: any Channel
         do {
             udp = try await DatagramBootstrap(group: group).dnsServerOptions().channelInitializer(udpInitializer)
                 .withBoundSocket(udpFD).get()
         } catch {
-            _ = Glibc.close(udpFD)
             _ = Glibc.close(tcpFD)
             throw error
         }
@@ -50,7 +51,6 @@ public struct DNSNamespaceChannelMaker: DNSChannelMaker {
                 .withBoundSocket(tcpFD).get()
             return DNSListeners(udp: udp, tcp: tcp)
         } catch {
-            _ = Glibc.close(tcpFD)
             try? await udp.close()
             throw error
         }

@@ -88,6 +88,7 @@ private struct CleaningExec: InteractiveExec {
     func write(_ bytes: [UInt8]) async throws { try await session.write(bytes) }
     func closeInput() { session.closeInput() }
     func resize(height: Int, width: Int) { session.resize(height: height, width: width) }
+    func hangUp() { session.hangUp() }
     func wait() async -> Int32 {
         let code = await session.wait()
         let (processFile, logFile) = (self.processFile, self.logFile)

@@ -9,6 +9,8 @@ public protocol InteractiveExec: Sendable {
     func closeInput()
     /// Sets the terminal's size (no-op without a terminal).
     func resize(height: Int, width: Int)
+    /// The client went away: ends the process as a terminal hang-up would (SIGHUP, then harder).
+    func hangUp()
     /// Waits for the process to exit and returns its exit code.
     func wait() async -> Int32
 }

@@ -249,6 +249,8 @@ final class EchoExec: InteractiveExec {
 
     func resize(height: Int, width: Int) {}
 
+    func hangUp() { closeInput() }
+
     func wait() async -> Int32 {
         await withCheckedContinuation { c in
             let done = exited.withLock { e in

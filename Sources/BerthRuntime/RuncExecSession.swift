@@ -145,6 +145,19 @@ final class RuncExecSession: InteractiveExec {
         }
     }
 
+    /// SIGHUP (runc forwards it to the process), SIGTERM after 2 s, and after 5 s runc itself is
+    /// killed so that `wait` returns even for a process that ignores both.
+    func hangUp() {
+        let pid = self.pid
+        _ = kill(pid, SIGHUP)
+        Task.detached {
+            try? await Task.sleep(for: .seconds(2))
+            _ = kill(pid, SIGTERM)
+            try? await Task.sleep(for: .seconds(3))
+            _ = kill(pid, SIGKILL)
+        }
+    }
+
     func wait() async -> Int32 {
         let pid = self.pid
         let code = (try? await NamespaceThread.run { () -> Int32 in

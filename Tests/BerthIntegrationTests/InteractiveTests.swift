@@ -72,6 +72,17 @@ struct InteractiveTests {
                 """)
             #expect(sdk.out == "ExecResult(exit_code=4, output=(b'o\\n', b'e\\n'))\nb'first\\nsecond\\n'\n", "\(sdk)")
 
+            // A client that goes away mid-session (killed) ends its exec: the shell gets a hang-up.
+            let killed = try Shell.run("/bin/sh", ["-c", "(sleep 1) | timeout -s KILL 3 script -qec '\(DaemonSandbox.dockerCLI!) -H \(s.host) exec -it box sh -c \"sleep 300\"' /dev/null"],
+                                       env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 30)
+            _ = killed
+            var sleeping = true
+            for _ in 0..<40 where sleeping {
+                usleep(250_000)
+                sleeping = try Shell.run("/usr/bin/pgrep", ["-f", "sleep 300"]).code == 0
+            }
+            #expect(!sleeping, "the exec's process outlived its client")
+
             // The exec's record: exit code and terminal flag, as `docker inspect` of an exec shows them.
             let (_, events) = try s.api("GET", "/events?since=0&until=\(Int(Date().timeIntervalSince1970) + 1)&filters=%7B%22event%22%3A%5B%22exec_die%22%5D%7D")
             #expect(events.contains("\"exitCode\":\"7\""), "\(events)")

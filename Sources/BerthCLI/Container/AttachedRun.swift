@@ -3,32 +3,27 @@ import Glibc
 #endif
 import ArgumentParser
 import BerthAPI
-import Synchronization
 
-/// The attached half of `berth run`: attach, then start, then pump until the container's output
-/// ends, and return its exit status (as the docker CLI: the wait request is made before the start,
-/// and for `--rm` it waits for the removal).
+/// The attached half of `berth run` (and `start -a`): attach, start, pump until the container's
+/// output ends, then its exit status from inspect. A container still running a moment after the
+/// stream ended was detached from (CTRL-p CTRL-q): status 0 and no removal, as with docker.
+/// `removeAfter` removes it once exited (`run --rm`).
 struct AttachedRun {
     let client: EngineClient
     let id: String
     let interactive: Bool
     let tty: Bool
-    let autoRemove: Bool
+    let removeAfter: Bool
 
     func run() throws -> Int32 {
         let query = [("stream", "1"), ("stdin", interactive ? "1" : "0"), ("stdout", "1"), ("stderr", "1")]
         guard case let .hijacked(session) = try client.hijack("/containers/\(id)/attach", query: query, tty: tty) else {
             throw CLIError("berth: Error response from daemon: cannot attach to \(id)", code: 125)
         }
-        let exit = ExitStatus()
-        let client = self.client, id = self.id, condition = autoRemove ? "removed" : "next-exit"
-        CLIThread.detach {
-            let r = try? client.call("POST", "/containers/\(id)/wait", query: [("condition", condition)])
-            if case .int(let code) = r?.json?["StatusCode"] ?? .null { exit.set(Int32(code)) } else { exit.set(125) }
-        }
         let started = try client.call("POST", "/containers/\(id)/start")
         guard (200..<300).contains(started.status) else {
             close(session.fd)
+            if removeAfter { _ = try? client.call("DELETE", "/containers/\(id)", query: [("force", "1")]) }
             throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
         }
         if tty, let size = Terminal.size() {
@@ -36,21 +31,18 @@ struct AttachedRun {
         }
         session.run(stdin: interactive)
         close(session.fd)
-        return exit.wait()
-    }
-}
-
-/// A status set by one thread and waited for by another (the CLI has no event loop).
-final class ExitStatus: Sendable {
-    private let value = Mutex<Int32?>(nil)
-
-    func set(_ code: Int32) { value.withLock { $0 = code } }
-
-    func wait() -> Int32 {
-        while true {
-            if let code = value.withLock({ $0 }) { return code }
-            usleep(5_000)
+        // The output ends as the container exits; the daemon records the exit a moment later.
+        for _ in 0..<100 {
+            let state = try client.call("GET", "/containers/\(id)/json").check().json?["State"]
+            if state?["Running"]?.boolValue == false {
+                var code: Int32 = 0
+                if case .int(let c) = state?["ExitCode"] ?? .null { code = Int32(c) }
+                if removeAfter { _ = try? client.call("DELETE", "/containers/\(id)", query: [("force", "1")]) }
+                return code
+            }
+            usleep(20_000)
         }
+        return 0
     }
 }
 
@@ -105,8 +97,7 @@ struct ContainerStart: ParsableCommand {
                 guard let id = info.json?["Id"]?.stringValue else { throw CLIError("unexpected response from the daemon") }
                 let code = try AttachedRun(
                     client: client, id: id, interactive: interactive && info.json?["Config"]?["OpenStdin"]?.boolValue == true,
-                    tty: info.json?["Config"]?["Tty"]?.boolValue ?? false,
-                    autoRemove: info.json?["HostConfig"]?["AutoRemove"]?.boolValue ?? false).run()
+                    tty: info.json?["Config"]?["Tty"]?.boolValue ?? false, removeAfter: false).run()
                 if code != 0 { throw ExitCode(code) }
                 return
             }

@@ -27,7 +27,7 @@ struct ContainerRun: ParsableCommand {
                 }
                 return
             }
-            let code = try AttachedRun(client: client, id: id, interactive: options.interactive, tty: options.tty, autoRemove: options.rm).run()
+            let code = try AttachedRun(client: client, id: id, interactive: options.interactive, tty: options.tty, removeAfter: options.rm).run()
             if code != 0 { throw ExitCode(code) }
         } catch let e as CLIError {
             throw Console.fail(e)
@@ -101,7 +101,9 @@ struct ContainerCreateOptions: ParsableArguments {
         if !networkAlias.isEmpty { endpoint.append(.init("Aliases", .array(networkAlias.map { .string($0) }))) }
         if let m = macAddress { endpoint.append(.init("MacAddress", .string(m))) }
         var host: [JSONValue.Member] = [
-            .init("NetworkMode", .string(mode)), .init("AutoRemove", .bool(rm)), .init("Dns", .array(dns.map { .string($0) })),
+            // Attached, the CLI removes the container itself once it has its exit status (the
+            // daemon's auto-remove would race the status); detached, the daemon does it.
+            .init("NetworkMode", .string(mode)), .init("AutoRemove", .bool(rm && !attached)), .init("Dns", .array(dns.map { .string($0) })),
             .init("ExtraHosts", .array(addHost.map { .string($0) })), .init("Links", .array(link.map { .string($0) })),
         ]
         if tty, let size = Terminal.size() { host.append(.init("ConsoleSize", .array([.int(Int64(size.rows)), .int(Int64(size.cols))]))) }

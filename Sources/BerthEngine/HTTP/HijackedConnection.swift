@@ -18,6 +18,14 @@ public struct HijackedConnection: Sendable {
         channel.close(promise: nil)
     }
 
+    /// Returns once the connection is closed (the client left entirely, not just half-closed), or
+    /// when the calling task is cancelled.
+    public func waitClosed() async {
+        let (closed, continuation) = AsyncStream<Never>.makeStream()
+        channel.closeFuture.whenComplete { _ in continuation.finish() }
+        for await _ in closed {}
+    }
+
     /// Stops HTTP processing on `channel` and returns the raw connection. Bytes the request
     /// decoder already holds (a client may send stdin right after the request head: NIO's decoder
     /// stops parsing at an upgrade request's head) are forwarded, not dropped.

@@ -68,6 +68,11 @@ struct AttachSession: Sendable {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { await pumpOutput(from: socket, to: connection); return true }
             group.addTask { await pumpInput(from: connection, to: socket) }
+            // A client that leaves while the container is silent (the output pump is waiting) ends it too.
+            group.addTask {
+                await connection.waitClosed()
+                return true
+            }
             // The session ends when the output ends (the container exited, or the client is gone and
             // writes fail) or the client detaches. The client half-closing its side (the docker CLI
             // does so at once when it sends no stdin) only ends the input.

@@ -32,7 +32,7 @@ struct ContainerView {
         var config: JSONValue = .obj([
             "Hostname": .string(c.hostname), "Domainname": .string(c.domainname), "User": .string(c.user),
             "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
-            "Tty": .bool(c.tty), "OpenStdin": .bool(c.openStdin), "StdinOnce": .bool(false),
+            "Tty": .bool(c.tty), "OpenStdin": .bool(c.openStdin), "StdinOnce": .bool(c.stdinOnce),
             "Env": .array(c.env.map { .string($0) }), "Cmd": c.cmd.isEmpty ? .null : .array(c.cmd.map { .string($0) }),
             "Image": .string(c.imageReference), "Volumes": .null, "WorkingDir": .string(c.workingDir),
             "Entrypoint": c.entrypoint.isEmpty ? .null : .array(c.entrypoint.map { .string($0) }),

@@ -22,7 +22,8 @@ struct EventHandlers: Sendable {
             }
             let log = self.log
             return .streaming(contentType: "application/json") {
-                AsyncStream { continuation in
+                // Bounded: a client that stops reading loses the oldest events, not the daemon's memory.
+                AsyncStream(bufferingPolicy: .bufferingNewest(4096)) { continuation in
                     let (past, live) = log.subscribe()
                     let task = Task {
                         for e in past where Self.matches(e, filters) && (since.map { e.timeNano >= $0 } ?? false)

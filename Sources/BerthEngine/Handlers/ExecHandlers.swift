@@ -34,7 +34,9 @@ struct ExecHandlers: Sendable {
             let type = e.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
             let service = containers
             return .hijacked(contentType: type) { connection in
-                await InteractiveExecStream(session: session, exec: e).run(connection)
+                if await InteractiveExecStream(session: session, exec: e).run(connection) == .clientLeft {
+                    session.hangUp()
+                }
                 // The exit code is recorded before the client sees the end of the stream: the
                 // docker CLI inspects the exec right then.
                 await service.execEnded(id, code: await session.wait())
@@ -83,24 +85,34 @@ struct ExecHandlers: Sendable {
 
 /// An interactive exec over a hijacked connection: the process's output to the client (framed per
 /// stream unless it has a terminal), the client's input to the process until the client ends it.
-/// Returns when the output has ended; the caller closes the connection.
+/// Returns when the output has ended or the client has left; the caller closes the connection.
 struct InteractiveExecStream: Sendable {
     let session: any InteractiveExec
     let exec: ExecInstance
 
-    func run(_ connection: HijackedConnection) async {
+    enum Ending {
+        case outputEnded
+        case clientLeft
+    }
+
+    func run(_ connection: HijackedConnection) async -> Ending {
         let session = self.session
         let exec = self.exec
         // Without an attached stdin the process reads an immediate end of input, as with dockerd.
         if !exec.attachStdin { session.closeInput() }
-        await withTaskGroup(of: Bool.self) { group in
+        return await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
                 for await chunk in session.output {
                     guard exec.tty || (chunk.stream == .stdout ? exec.attachStdout : exec.attachStderr) else { continue }
                     let bytes = exec.tty ? chunk.bytes : chunk.stream.frame(chunk.bytes)
-                    do { try await connection.write(bytes) } catch { break }
+                    do { try await connection.write(bytes) } catch { return .clientLeft }
                 }
-                return true
+                return .outputEnded
+            }
+            // A client that closes the connection while the process is silent is noticed here.
+            group.addTask {
+                await connection.waitClosed()
+                return .clientLeft
             }
             group.addTask {
                 for await bytes in connection.inbound where exec.attachStdin {
@@ -108,14 +120,19 @@ struct InteractiveExecStream: Sendable {
                 }
                 // The client's input ended (`echo x | docker exec -i`): so does the process's.
                 if exec.attachStdin { session.closeInput() }
-                return false
+                return nil
             }
-            // Output over (the process closed it, or the client left) ends the session; the end of
-            // the client's input alone does not.
-            while let outputEnded = await group.next() {
-                if outputEnded { break }
+            // The output's end or the client's departure ends the session; the end of the client's
+            // input alone does not.
+            var ending = Ending.outputEnded
+            while let next = await group.next() {
+                if let next {
+                    ending = next
+                    break
+                }
             }
             group.cancelAll()
+            return ending
         }
     }
 }
