@@ -17,7 +17,9 @@ final class DNSUpstreamSocket: Sendable {
     private let state: Mutex<State>
 
     private struct State {
-        var pending: [UInt16: EventLoopPromise<ByteBuffer>] = [:]
+        /// Waiting queries by id, with their question section: a reply must repeat it (RFC 5452 §9.1),
+        /// so a late reply to a timed-out query whose id was reused reaches nobody.
+        var pending: [UInt16: (promise: EventLoopPromise<ByteBuffer>, question: [UInt8])] = [:]
         var uses = 0
         var retired = false
     }
@@ -50,11 +52,12 @@ final class DNSUpstreamSocket: Sendable {
     /// `timeout`. Returns nil, sending nothing, when the socket is retired: ask the forwarder for another.
     func exchange(_ query: ByteBuffer, timeout: TimeAmount) async throws(DNSTransport.Error) -> ByteBuffer? {
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let question = Self.question(of: query) ?? []
         let reserved: UInt16? = state.withLock { s in
             guard !s.retired else { return nil }
             var id = UInt16.random(in: .min ... .max)
             while s.pending[id] != nil { id = UInt16.random(in: .min ... .max) }
-            s.pending[id] = promise
+            s.pending[id] = (promise, question)
             s.uses += 1
             if s.uses >= Self.maxUses { s.retired = true }
             return id
@@ -87,23 +90,43 @@ final class DNSUpstreamSocket: Sendable {
     /// A datagram from the server: hands it to the query waiting for its id; strays are dropped.
     fileprivate func received(_ reply: ByteBuffer) {
         guard let id = reply.getInteger(at: reply.readerIndex, as: UInt16.self) else { return }
-        complete(id: id) { $0.succeed(reply) }
+        let answered = Self.question(of: reply).map { $0.map(Self.lowercased) }
+        let promise: EventLoopPromise<ByteBuffer>? = state.withLock { s in
+            guard let entry = s.pending[id], answered == entry.question.map(Self.lowercased) else { return nil }
+            s.pending[id] = nil
+            return entry.promise
+        }
+        promise?.succeed(reply)
     }
+
+    /// The bytes of a message's first question (name, type, class), nil when malformed or compressed.
+    static func question(of message: ByteBuffer) -> [UInt8]? {
+        let start = message.readerIndex + 12
+        var offset = start
+        while true {
+            guard let length = message.getInteger(at: offset, as: UInt8.self), length & 0xC0 == 0 else { return nil }
+            offset += 1 + Int(length)
+            if length == 0 { break }
+        }
+        return message.getBytes(at: start, length: offset + 4 - start)
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
 
     /// A socket error (ECONNREFUSED: nothing listens at the server): every waiting query fails at once.
     fileprivate func failed(_ error: any Error) {
         let waiting: [EventLoopPromise<ByteBuffer>] = state.withLock { s in
             s.retired = true
             defer { s.pending = [:] }
-            return Array(s.pending.values)
+            return s.pending.values.map(\.promise)
         }
         for p in waiting { p.fail(error) }
         closeIfDrained()
     }
 
     private func complete(id: UInt16, _ body: (EventLoopPromise<ByteBuffer>) -> Void) {
-        guard let promise = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
-        body(promise)
+        guard let entry = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+        body(entry.promise)
     }
 
     private func closeIfDrained() {

@@ -62,6 +62,41 @@ struct DNSForwarderTests {
         try await channel.close()
     }
 
+    /// Answers each query twice: first a forged reply with the right id for another question, then the real one.
+    final class ForgingUpstream: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var envelope = Self.unwrapInboundIn(data)
+            let flags = envelope.data.getInteger(at: envelope.data.readerIndex + 2, as: UInt16.self) ?? 0
+            envelope.data.setInteger(flags | 0x8000, at: envelope.data.readerIndex + 2)
+            var forged = envelope.data
+            // The first label's first letter changes: same id, another question.
+            let at = forged.readerIndex + 13
+            forged.setInteger((forged.getInteger(at: at, as: UInt8.self) ?? 0) ^ 0x01, at: at)
+            context.write(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: forged)), promise: nil)
+            context.writeAndFlush(Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: envelope.data)), promise: nil)
+        }
+    }
+
+    @Test func aReplyForAnotherQuestionIsIgnored() async throws {
+        let upstream = try await DatagramBootstrap(group: Self.group)
+            .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(ForgingUpstream()) } }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let forwarder = DNSForwarder(configuration: .init(upstreams: [try #require(upstream.localAddress)], timeout: .seconds(2)),
+                                     group: Self.group)
+        let query = try DNSMessage.query(id: 77, name: "real.example", type: .A).encoded(allocator: ByteBufferAllocator())
+        guard case let .reply(reply) = await forwarder.forward(query) else {
+            Issue.record("no reply")
+            return
+        }
+        let decoded = try DNSMessage(decoding: reply)
+        #expect(decoded.id == 77 && decoded.questions.first?.name == "real.example")
+        await forwarder.shutdown()
+        try await upstream.close()
+    }
+
     @Test func deadUpstreamFailsFastAndTheNextOneAnswers() async throws {
         let upstream = EchoUpstream()
         let live = try await DatagramBootstrap(group: Self.group)

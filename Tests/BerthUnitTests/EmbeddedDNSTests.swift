@@ -4,6 +4,7 @@ import BerthFirewall
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 
 @testable import BerthNetwork
@@ -71,15 +72,34 @@ struct EmbeddedDNSTests {
         await #expect(throws: (any Error).self) { _ = try await Self.ask("api", port: ports.udp) }
     }
 
-    @Test func refusedRedirectLeavesNothingListening() async throws {
+    /// Binds on loopback like the default test maker, and keeps the listeners it made.
+    final class KeepingChannelMaker: DNSChannelMaker {
+        let made = Mutex<[DNSListeners]>([])
+        func makeChannels(group: any EventLoopGroup,
+                          udpInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>,
+                          tcpChildInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) async throws -> DNSListeners {
+            let listeners = try await DNSBindingChannelMaker(host: "127.0.0.1", port: 0)
+                .makeChannels(group: group, udpInitializer: udpInitializer, tcpChildInitializer: tcpChildInitializer)
+            made.withLock { $0.append(listeners) }
+            return listeners
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func refusedRedirectLeavesNothingListening() async throws {
         let firewall = RecordingNFTables()
         firewall.failNext(.rejected(message: "Error: Could not process rule: No such file or directory", script: ""))
-        let dns = Self.service(firewall)
+        let maker = KeepingChannelMaker()
+        let dns = EmbeddedDNS(firewall: firewall, group: Self.group, logger: Logger(label: "test"), makeChannels: { _ in maker })
         await #expect(throws: BerthError.self) {
             try await dns.serve(containerID: "c1", .init(sandboxKey: "/k", scope: .init(networkIDs: []), upstreams: []))
         }
         #expect(await !dns.isServing(containerID: "c1"))
         #expect(firewall.applied.isEmpty)
+        // The listeners opened before the refusal are closed again.
+        let opened = try #require(maker.made.withLock { $0.first })
+        try await opened.udp.closeFuture.get()
+        try await opened.tcp.closeFuture.get()
+        #expect(!opened.udp.isActive && !opened.tcp.isActive)
         // A later attempt works: nothing of the first one is in the way.
         try await dns.serve(containerID: "c1", .init(sandboxKey: "/k", scope: .init(networkIDs: []), upstreams: []))
         await dns.stopAll()

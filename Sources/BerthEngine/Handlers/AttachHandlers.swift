@@ -60,8 +60,20 @@ struct AttachSession: Sendable {
     let detachKeys: DetachKeys
 
     func run(_ connection: HijackedConnection) async {
-        // A container attached before its start: wait for it (nil: it will not start).
-        guard let socket = await handle.socket() else {
+        // A container attached before its start: wait for it (nil: it will not start), unless the
+        // client leaves first (or the daemon shuts down, which closes the connection).
+        let handle = self.handle
+        let waited = await withTaskGroup(of: AttachSocket??.self) { group in
+            group.addTask { .some(await handle.socket()) }
+            group.addTask {
+                await connection.waitClosed()
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let socket = waited ?? nil else {
             connection.close()
             return
         }
