@@ -2,8 +2,9 @@
 # Berth benchmarks: in-process micro-benchmarks, then API latency against a release-build berthd
 # in a sandbox network namespace. Figures go to bench/results/latest.md and stdout.
 #   usage: bench/run.sh [--quick]
-# Ends with bench/dns.sh: the embedded DNS against podman's aardvark-dns with dnsperf (its own
-# namespaces and daemons). Other side-by-side runs against dockerd and podman come with issue 6.
+# Ends with the side-by-side runs, each with its own namespaces and daemons: bench/dns.sh (the
+# embedded DNS against podman's aardvark-dns with dnsperf) and bench/peers.sh (Engine API and
+# docker CLI latency against dockerd 20.10, with ratios).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
@@ -43,3 +44,6 @@ echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc
 echo
 # Embedded DNS vs aardvark-dns: its own sandboxes, daemons and cleanup; progress on stderr.
 BERTH_BIN_DIR="$BIN" bench/dns.sh ${1:+"$1"}
+echo
+# Engine API latency against dockerd 20.10: the same layout (own namespaces, daemons, cleanup).
+BERTH_BIN_DIR="$BIN" bench/peers.sh ${1:+"$1"}
