@@ -125,7 +125,7 @@ extension ContainerService {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while containers[id]?.status == .running {
             if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(25))
+            try? await Task.sleep(for: .milliseconds(5))  // short-lived (stop, rm -f): latency over wake-ups
         }
         return true
     }
