@@ -8,7 +8,7 @@ extension ContainerService {
     /// it is on, and starts (or rescopes, or stops) its sandbox's DNS server. Returns whether the
     /// container uses the embedded server (its resolv.conf then names 127.0.0.11).
     @discardableResult
-    func refreshDNS(_ c: ContainerRecord) async throws -> Bool {
+    func refreshDNS(_ c: ContainerRecord, afterRestart: Bool = false) async throws -> Bool {
         guard let dns, c.networkMode != "host", !c.networkMode.hasPrefix("container:") else { return false }
         var records: [DNSEndpointRecord] = []
         for e in await network.endpoints(container: c.id) {
@@ -29,7 +29,7 @@ extension ContainerService {
             scope: DNSClientScope(
                 networkIDs: records.map(\.networkID),
                 links: Dictionary(c.links.map { ($0.alias.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })),
-            upstreams: await upstreams(c)))
+            upstreams: await upstreams(c)), rulesMayExist: afterRestart)
         return true
     }
 

@@ -94,7 +94,7 @@ public actor ContainerService {
                     watch(c.id)
                     await repinSandbox(c)
                     // The previous daemon's DNS sockets died with it: serve the sandbox again.
-                    do { try await refreshDNS(c) } catch {
+                    do { try await refreshDNS(c, afterRestart: true) } catch {
                         logger.warning("embedded dns not restored", metadata: ["container": "\(c.name)", "error": "\(error)"])
                     }
                     continue

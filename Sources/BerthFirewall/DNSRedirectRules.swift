@@ -21,14 +21,22 @@ public struct DNSRedirectRules: Hashable, Sendable {
         self.tcpPort = tcpPort
     }
 
-    /// The nft script: creates the table if missing, drops it, and defines it afresh, in one
-    /// transaction (so a daemon restart with new ports replaces the old rules atomically).
+    /// The table with its chains and rules, as one definition. For a namespace that has no such
+    /// table yet (a new sandbox): it costs a few milliseconds, against 15–25 ms for `replacing`,
+    /// whose `delete table` makes the kernel unregister the chains' hooks.
     public var script: String {
-        let t = Self.table, a = Self.address
+        "table ip \(Self.table) {\n" + chains + "}\n"
+    }
+
+    /// Replaces whatever table a previous daemon left (other ports) in one transaction: creates it if
+    /// missing, deletes it, defines it afresh.
+    public var replacing: String {
+        "add table ip \(Self.table)\ndelete table ip \(Self.table)\n" + script
+    }
+
+    private var chains: String {
+        let a = Self.address
         return """
-            add table ip \(t)
-            delete table ip \(t)
-            table ip \(t) {
             \tchain stateless {
             \t\ttype filter hook output priority raw; policy accept;
             \t\tip daddr \(a) udp dport 53 udp dport set \(udpPort) notrack
@@ -42,7 +50,6 @@ public struct DNSRedirectRules: Hashable, Sendable {
             \t\ttype nat hook postrouting priority 100; policy accept;
             \t\tip saddr \(a) tcp sport \(tcpPort) snat to \(a):53
             \t}
-            }
 
             """
     }

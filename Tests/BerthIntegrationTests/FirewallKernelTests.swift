@@ -23,7 +23,7 @@ struct FirewallKernelTests {
         #expect(listed.contains("tcp dport 53 dnat to 127.0.0.11:40002"), "\(listed)")
 
         // Replacing the table (a daemon restart with new ports) leaves only the new rules.
-        try await nft.apply(DNSRedirectRules(udpPort: 41001, tcpPort: 41002).script, in: target)
+        try await nft.apply(DNSRedirectRules(udpPort: 41001, tcpPort: 41002).replacing, in: target)
         let replaced = try await nft.query("list table ip berth_dns", in: target)
         #expect(replaced.contains("41001") && !replaced.contains("40001"))
 

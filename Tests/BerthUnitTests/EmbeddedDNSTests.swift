@@ -67,6 +67,12 @@ struct EmbeddedDNSTests {
         #expect(try await Self.ask("web", port: ports.udp).answers.map(\.data) == [.a(IPv4Address(172, 18, 0, 3))])
         #expect(try await Self.ask("web.front", port: ports.udp).answers.count == 1)
 
+        // New upstreams restart the server in the same sandbox: its old rules are replaced, not added to.
+        let moved = try await dns.serve(containerID: "c1", .init(
+            sandboxKey: "/run/x/netns/c1", scope: DNSClientScope(networkIDs: ["front-id"]), upstreams: ["10.0.0.2"]))
+        #expect(firewall.applied.count == 2)
+        #expect(firewall.applied.last?.script == DNSRedirectRules(udpPort: moved.udp, tcpPort: moved.tcp).replacing)
+
         await dns.stop(containerID: "c1")
         #expect(await !dns.isServing(containerID: "c1"))
         await #expect(throws: (any Error).self) { _ = try await Self.ask("api", port: ports.udp) }
@@ -135,7 +141,9 @@ struct EmbeddedDNSTests {
 
     @Test func redirectRulesMapPort53BothWays() {
         let script = DNSRedirectRules(udpPort: 40001, tcpPort: 40002).script
-        #expect(script.hasPrefix("add table ip berth_dns\ndelete table ip berth_dns\ntable ip berth_dns {"))
+        #expect(script.hasPrefix("table ip berth_dns {\n"))
+        let replacing = DNSRedirectRules(udpPort: 40001, tcpPort: 40002).replacing
+        #expect(replacing == "add table ip berth_dns\ndelete table ip berth_dns\n" + script)
         #expect(script.contains("ip daddr 127.0.0.11 udp dport 53 udp dport set 40001 notrack"))
         #expect(script.contains("ip saddr 127.0.0.11 udp sport 40001 udp sport set 53 notrack"))
         #expect(script.contains("ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:40002"))

@@ -66,8 +66,11 @@ public actor EmbeddedDNS {
 
     /// Starts the sandbox's server, or updates its scope if it runs with the same sandbox and upstreams.
     /// Returns the listeners' ports (inside the sandbox). A failure leaves nothing listening.
+    /// `rulesMayExist`: the sandbox may hold redirect rules from before (a daemon restart), which are
+    /// then replaced; a new sandbox gets the cheaper plain definition.
     @discardableResult
-    public func serve(containerID: String, _ settings: SandboxSettings) async throws -> (udp: Int, tcp: Int) {
+    public func serve(containerID: String, _ settings: SandboxSettings, rulesMayExist: Bool = false) async throws -> (udp: Int, tcp: Int) {
+        var rulesMayExist = rulesMayExist
         if let running = servers[containerID] {
             if running.settings.sandboxKey == settings.sandboxKey && running.settings.upstreams == settings.upstreams {
                 running.server.scope = settings.scope
@@ -75,6 +78,7 @@ public actor EmbeddedDNS {
                 return running.ports
             }
             await stop(containerID: containerID)
+            rulesMayExist = rulesMayExist || running.settings.sandboxKey == settings.sandboxKey
         }
         let upstreams = settings.upstreams.compactMap(Self.socketAddress)
         let server = DNSServer(
@@ -89,8 +93,8 @@ public actor EmbeddedDNS {
             throw BerthError.internalError("dns: listeners in \(settings.sandboxKey) have no port")
         }
         do {
-            try await firewall.apply(DNSRedirectRules(udpPort: udpPort, tcpPort: tcpPort).script,
-                                     in: .namespace(path: settings.sandboxKey))
+            let rules = DNSRedirectRules(udpPort: udpPort, tcpPort: tcpPort)
+            try await firewall.apply(rulesMayExist ? rules.replacing : rules.script, in: .namespace(path: settings.sandboxKey))
         } catch {
             await server.stop()
             throw BerthError.internalError("dns: cannot redirect 127.0.0.11:53 in the container: \(error)", cause: error)
