@@ -36,7 +36,7 @@ extension ContainerService {
         do {
             let sandbox = try await makeSandbox(c)
             let joined = c.networkMode.hasPrefix("container:")
-            if let key = sandbox, !joined { undo.append { try? NetworkNamespace.remove(at: key) } }
+            if let key = sandbox, !joined { undo.append { try? await NetworkNamespace.unpin(at: key) } }
             lap("sandbox")
             undo.append { [network] in try? await network.disconnectAll(containerID: id) }
             if let key = sandbox, !joined {
@@ -118,7 +118,7 @@ extension ContainerService {
         for request in c.networks { ipv6 = try await network.find(request.network).record.enableIPv6 || ipv6 }
         let key = paths.sandboxKey(c.id)
         try await ContainerFiles.makeDirectories([paths.execRoot + "/netns"])
-        try? NetworkNamespace.remove(at: key)
+        try? await NetworkNamespace.unpin(at: key)
         // As dockerd 20.10: no IPv6 at all (not even ::1 or fe80:: addresses) in a container none
         // of whose networks has IPv6.
         try await NetworkNamespace.create(at: key, sysctls: ipv6 ? [] : [

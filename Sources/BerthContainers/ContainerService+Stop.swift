@@ -60,7 +60,7 @@ extension ContainerService {
         await forgetDNS(c.id)
         try? await network.disconnectAll(containerID: c.id)
         // A container that joined another's sandbox must never remove it.
-        if !c.networkMode.hasPrefix("container:") { try? NetworkNamespace.remove(at: paths.sandboxKey(c.id)) }
+        if !c.networkMode.hasPrefix("container:") { try? await NetworkNamespace.unpin(at: paths.sandboxKey(c.id)) }
         try? await runtime.delete(id: c.id, force: true)
         try? await rootfs.release(containerID: c.id)
     }

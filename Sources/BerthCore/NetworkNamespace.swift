@@ -91,6 +91,11 @@ public enum NetworkNamespace {
         return true
     }
 
+    /// `remove(at:)` on a thread Berth owns, for async callers (umount2 and unlink block).
+    public static func unpin(at path: String) async throws {
+        try await NamespaceThread.run { try remove(at: path) }
+    }
+
     /// Sets `net.*` sysctls inside the namespace pinned at `path` (on a thread that enters it).
     public static func setSysctls(_ sysctls: [(key: String, value: String)], at path: String) async throws {
         let fd = try open(path)
