@@ -11,19 +11,9 @@ extension ConmonRuncRuntime {
         guard !process.tty else {
             throw RuntimeError.unsupported("exec with a TTY", hint: "run the command without -t")
         }
-        let processJSON = try OCISpecBuilder.encodeProcess(try specBuilder.execProcess(process))
-        let current = try await state(id: id)
-        guard current.status == .running else { throw RuntimeError.notRunning(id: id) }
-
-        let bundle = ContainerBundle(path: current.bundle)
-        let name = "exec-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let processFile = bundle.path + "/" + name + ".json"
-        let logFile = bundle.path + "/" + name + ".log"
+        let (processJSON, processFile, logFile, global) = try await execFiles(id: id, process: process)
         let path = configuration.runcPath
-        let arguments = [
-            "--root", configuration.runcRoot, "--log", logFile, "--log-format", "json",
-            "exec", "--process", processFile, id,
-        ]
+        let arguments = global + ["exec", "--process", processFile, id]
         let (output, runcLog) = try await NamespaceThread.run {
             try FileIO.write(processJSON, to: processFile, mode: 0o600)
             defer {
@@ -34,8 +24,7 @@ extension ConmonRuncRuntime {
             return (output, try FileIO.readIfPresent(logFile) ?? [])
         }
         // The process's own stderr and runc's errors share the pipe; runc's log tells them apart.
-        if String(decoding: runcLog, as: UTF8.self).contains("\"level\":\"error\"") {
-            let runcError = RuncState.errorMessage(runcLog)
+        if let runcError = RuncState.loggedError(runcLog) {
             if runcError.contains("stopped container") || runcError.contains("not running") {
                 throw RuntimeError.notRunning(id: id)
             }
@@ -46,19 +35,24 @@ extension ConmonRuncRuntime {
 }
 
 extension ConmonRuncRuntime {
+    /// What both exec forms need: the process spec's JSON, the files it and runc's log go to (in the
+    /// running container's bundle, unique per session), and runc's global arguments.
+    private func execFiles(id: String, process: ExecProcess) async throws
+        -> (processJSON: [UInt8], processFile: String, logFile: String, global: [String]) {
+        let processJSON = try OCISpecBuilder.encodeProcess(try specBuilder.execProcess(process))
+        let current = try await state(id: id)
+        guard current.status == .running else { throw RuntimeError.notRunning(id: id) }
+        let name = ContainerBundle(path: current.bundle).path + "/exec-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let logFile = name + ".log"
+        return (processJSON, name + ".json", logFile, ["--root", configuration.runcRoot, "--log", logFile, "--log-format", "json"])
+    }
+
     /// Starts `process` with `runc exec` in the foreground, its stdio streamed (`docker exec -i` and
     /// `-it`; see `RuncExecSession`). runc's own failure (no such executable) is reported from its
     /// log once the session ends with status 255.
     public func execInteractive(id: String, process: ExecProcess) async throws -> any InteractiveExec {
-        let processJSON = try OCISpecBuilder.encodeProcess(try specBuilder.execProcess(process))
-        let current = try await state(id: id)
-        guard current.status == .running else { throw RuntimeError.notRunning(id: id) }
-        let bundle = ContainerBundle(path: current.bundle)
-        let name = "exec-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let processFile = bundle.path + "/" + name + ".json"
-        let logFile = bundle.path + "/" + name + ".log"
+        let (processJSON, processFile, logFile, global) = try await execFiles(id: id, process: process)
         let runc = configuration.runcPath
-        let global = ["--root", configuration.runcRoot, "--log", logFile, "--log-format", "json"]
         let tty = process.tty
         let session = try await NamespaceThread.run {
             try FileIO.write(processJSON, to: processFile, mode: 0o600)
@@ -68,8 +62,8 @@ extension ConmonRuncRuntime {
                 try? FileIO.removeIfPresent(processFile)
                 let log = (try? FileIO.readIfPresent(logFile)) ?? nil
                 try? FileIO.removeIfPresent(logFile)
-                if let log, String(decoding: log, as: UTF8.self).contains("\"level\":\"error\"") {
-                    throw RuntimeError.commandFailed(command: "runc exec", status: 255, stderr: RuncState.errorMessage(log))
+                if let log, let message = RuncState.loggedError(log) {
+                    throw RuntimeError.commandFailed(command: "runc exec", status: 255, stderr: message)
                 }
                 throw error
             }
@@ -99,8 +93,7 @@ private struct CleaningExec: InteractiveExec {
             }
             return try? FileIO.readIfPresent(logFile)
         }) ?? nil
-        guard code == 255, let log, String(decoding: log, as: UTF8.self).contains("\"level\":\"error\"") else { return code }
-        let message = RuncState.errorMessage(log)
+        guard code == 255, let log, let message = RuncState.loggedError(log) else { return code }
         return message.contains("executable file not found") || message.contains("no such file or directory") ? 127 : 126
     }
 }

@@ -22,6 +22,11 @@ struct RuncState: Decodable, Equatable {
         }
     }
 
+    /// The runc error in a JSON log (`--log-format json`), nil when runc logged none.
+    static func loggedError(_ log: [UInt8]) -> String? {
+        String(decoding: log, as: UTF8.self).contains("\"level\":\"error\"") ? errorMessage(log) : nil
+    }
+
     /// The message of a runc error line (`time="…" level=error msg="container does not exist"`) or
     /// of its JSON log (`{"level":"error","msg":"…"}`); the trimmed text when it is neither.
     static func errorMessage(_ output: [UInt8]) -> String {

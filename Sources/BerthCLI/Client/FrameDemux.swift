@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import BerthAPI
-
-/// dockerd's multiplexed stream, fed in arbitrary pieces: frames of an 8-byte header (stream, 0,
-/// 0, 0, big-endian length) and a payload.
+/// dockerd's multiplexed stream, fed in arbitrary pieces (a live attach) or whole (a logs body):
+/// frames of an 8-byte header (stream, 0, 0, 0, big-endian length) and a payload. Stream 1 is
+/// stdout, 2 stderr; a truncated tail waits for the next piece.
 struct FrameDemux {
     private var buffer: [UInt8] = []
 

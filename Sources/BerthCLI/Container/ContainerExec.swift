@@ -26,26 +26,16 @@ struct ContainerExec: ParsableCommand {
                 "Env": .array(env.map { .string($0) }), "Cmd": .array(command.map { .string($0) }),
             ]))).check()
             guard let id = created.json?["Id"]?.stringValue else { throw CLIError("unexpected response from the daemon") }
-            if interactive || tty {
-                let body: JSONValue = .obj(["Detach": .bool(false), "Tty": .bool(tty)])
-                switch try client.hijack("/exec/\(id)/start", body: body, tty: tty) {
-                case let .refused(r): throw CLIError.daemon(r.errorMessage)
-                case let .hijacked(session):
-                    if tty, let size = Terminal.size() {
-                        _ = try? client.call("POST", "/exec/\(id)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
-                    }
-                    session.run(stdin: interactive)
-                    close(session.fd)
+            // Streamed as the process writes, stdin forwarded with -i, a terminal with -t.
+            let body: JSONValue = .obj(["Detach": .bool(false), "Tty": .bool(tty)])
+            switch try client.hijack("/exec/\(id)/start", body: body, tty: tty) {
+            case let .refused(r): throw CLIError.daemon(r.errorMessage)
+            case let .hijacked(session):
+                if tty, let size = Terminal.size() {
+                    _ = try? client.call("POST", "/exec/\(id)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
                 }
-                let info = try client.call("GET", "/exec/\(id)/json").check()
-                if case .int(let code) = info.json?["ExitCode"] ?? .null, code != 0 { throw ExitCode(Int32(code)) }
-                return
-            }
-            let stream = try client.call("POST", "/exec/\(id)/start", body: .init(.obj(["Detach": .bool(false), "Tty": .bool(false)])))
-            guard stream.status == 101 || stream.status == 200 else { throw CLIError.daemon(stream.errorMessage) }
-            for frame in StreamFrames.split(stream.body) {
-                let text = String(decoding: frame.payload, as: UTF8.self)
-                if frame.stream == 2 { Console.errRaw(text) } else { print(text, terminator: "") }
+                session.run(stdin: interactive)
+                close(session.fd)
             }
             let info = try client.call("GET", "/exec/\(id)/json").check()
             if case .int(let code) = info.json?["ExitCode"] ?? .null, code != 0 { throw ExitCode(Int32(code)) }
@@ -75,10 +65,8 @@ struct ContainerLogs: ParsableCommand {
                 print(String(decoding: r.body, as: UTF8.self), terminator: "")
                 return
             }
-            for frame in StreamFrames.split(r.body) {
-                let text = String(decoding: frame.payload, as: UTF8.self)
-                if frame.stream == 2 { Console.errRaw(text) } else { print(text, terminator: "") }
-            }
+            var demux = FrameDemux()
+            for frame in demux.feed(r.body) { HijackedSession.writeAll(frame.stream == 2 ? 2 : 1, frame.bytes) }
         } catch let e as CLIError {
             throw Console.fail(e)
         }
