@@ -145,7 +145,8 @@ struct ChildProcess {
         return r == pid ? Self.decode(status) : nil
     }
 
-    private static func decode(_ status: Int32) -> Status {
+    /// A `waitpid` status as `Status`.
+    static func decode(_ status: Int32) -> Status {
         let signal = status & 0x7f
         return signal != 0 ? .signaled(signal) : .exited((status >> 8) & 0xff)
     }

@@ -34,7 +34,7 @@ final class RuncExecSession: InteractiveExec {
         }
         let pid: pid_t
         do {
-            pid = try ProcessSpawn.start(runc, global + ["exec", "--process", processFile, id], environment: Self.environment,
+            pid = try ProcessSpawn.start(runc, global + ["exec", "--process", processFile, id], environment: ChildProcess.baseEnvironment,
                                          files: [(0, stdin[0]), (1, stdout[1]), (2, stderr[1])], newProcessGroup: true)
         } catch {
             for fd in stdin + stdout + stderr { Glibc.close(fd) }
@@ -73,7 +73,7 @@ final class RuncExecSession: InteractiveExec {
         let pid: pid_t
         do {
             pid = try ProcessSpawn.start(runc, global + ["exec", "--tty", "--process", processFile, id],
-                                         environment: Self.environment, files: [(0, slave), (1, slave), (2, slave)],
+                                         environment: ChildProcess.baseEnvironment, files: [(0, slave), (1, slave), (2, slave)],
                                          newProcessGroup: true)
         } catch {
             Glibc.close(master)
@@ -84,8 +84,6 @@ final class RuncExecSession: InteractiveExec {
         session.pump([(dup(master), .stdout)])
         return session
     }
-
-    static let environment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
 
     /// One reader thread per descriptor; the stream ends when all have reached their end (EOF, or
     /// EIO once a terminal's last user is gone).
@@ -163,8 +161,7 @@ final class RuncExecSession: InteractiveExec {
         let code = (try? await NamespaceThread.run { () -> Int32 in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            if status & 0x7f == 0 { return (status >> 8) & 0xff }
-            return 128 + (status & 0x7f)
+            return ChildProcess.decode(status).code
         }) ?? 255
         input.withLock { fd in
             if fd >= 0 { Glibc.close(fd) }
