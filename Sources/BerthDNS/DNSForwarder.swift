@@ -133,9 +133,6 @@ public final class DNSForwarder: Sendable {
         for t in tasks { (try? await t.value)?.close() }
     }
 
-    /// The number of forwards currently waiting on an upstream.
-    public var forwardsInFlight: Int { inFlight.withLock { $0 } }
-
     private static func flags(of message: ByteBuffer) -> UInt16 {
         message.getInteger(at: message.readerIndex + 2, as: UInt16.self) ?? 0
     }

@@ -2,7 +2,8 @@ import NIOCore
 import NIOPosix
 
 /// One query/response exchange with a DNS server over UDP or TCP, on NIO event loops (never blocking a
-/// thread). Used by the forwarder, and usable as a tiny client.
+/// thread). The forwarder uses TCP from here (UDP goes through its shared `DNSUpstreamSocket`s);
+/// UDP is a tiny client for tests and tools.
 public enum DNSTransport {
     /// Why an exchange produced no reply.
     public enum Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {

@@ -92,12 +92,6 @@ enum FileSystem {
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Whether `path` is a regular file (symlinks not followed).
-    static func isRegularFile(_ path: String) -> Bool {
-        var st = stat()
-        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-    }
-
     /// The names in directory `path`, without `.` and `..`; empty when it does not exist.
     static func list(_ path: String) throws(Error) -> [String] {
         guard let dir = opendir(path) else {

@@ -49,8 +49,6 @@ public final class RootfsManager: Sendable {
         self.namespace = namespace
     }
 
-    /// `<data-root>/containers/<id>/rootfs`.
-    public func rootfsPath(containerID: String) -> String { containerDirectory(containerID) + "/rootfs" }
 
     /// Makes the container's directories and records the layers it stacks, without mounting.
     /// Call it when the container is created: from then on the image store keeps those layers,

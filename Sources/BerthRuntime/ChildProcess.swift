@@ -156,8 +156,4 @@ struct ChildProcess {
         let name = program.split(separator: "/").last.map(String.init) ?? program
         return name == "busybox" ? "busybox-static" : name
     }
-
-    /// glibc 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time: Swift's
-    /// Glibc module hides it behind `_GNU_SOURCE`. Without it (older glibc) only the fds Berth
-    /// opens are guaranteed not to leak, since they are all close-on-exec.
 }

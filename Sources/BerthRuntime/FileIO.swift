@@ -52,10 +52,6 @@ enum FileIO {
         }
     }
 
-    static func exists(_ path: String) -> Bool {
-        access(path, F_OK) == 0
-    }
-
     /// `mkdir -p`, with `mode` for the directories it creates.
     static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         var current = ""

@@ -54,11 +54,6 @@ public struct ResolvConf: Equatable, Sendable {
         return ResolvConf(nameservers: servers, search: search, options: options)
     }
 
-    /// The upstream resolvers the embedded DNS forwards to for this container.
-    public static func upstreams(host: ResolvConf, dns: [String]) -> [String] {
-        dns.isEmpty ? host.nameservers : dns
-    }
-
     static func isLoopback(_ address: String) -> Bool {
         address.hasPrefix("127.") || address == "::1"
     }
