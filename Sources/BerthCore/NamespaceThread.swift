@@ -22,6 +22,10 @@ public enum NamespaceThread {
         case new
         /// The namespace open at `fd` (`setns(fd, CLONE_NEWNET)`); the caller keeps the fd.
         case enter(fd: Int32)
+        /// The namespace pinned at this path (a sandbox file, `/proc/<pid>/ns/net`): opened, checked
+        /// (`NetworkNamespace.open`), entered and closed on the thread itself, so callers do no file
+        /// I/O of their own.
+        case enterPath(String)
     }
 
     /// Why the thread could not run the closure.
@@ -77,6 +81,10 @@ public enum NamespaceThread {
         case .new:
             guard unshare(CLONE_NEWNET) == 0 else { throw Error.unshare(errno: errno) }
         case .enter(let fd):
+            guard setns(fd, CLONE_NEWNET) == 0 else { throw Error.setns(fd: fd, errno: errno) }
+        case .enterPath(let path):
+            let fd = try NetworkNamespace.open(path)
+            defer { close(fd) }
             guard setns(fd, CLONE_NEWNET) == 0 else { throw Error.setns(fd: fd, errno: errno) }
         }
     }

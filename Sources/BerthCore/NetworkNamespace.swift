@@ -98,10 +98,8 @@ public enum NetworkNamespace {
 
     /// Sets `net.*` sysctls inside the namespace pinned at `path` (on a thread that enters it).
     public static func setSysctls(_ sysctls: [(key: String, value: String)], at path: String) async throws {
-        let fd = try open(path)
-        defer { close(fd) }
         let items = sysctls.map { ($0.key, $0.value) }
-        try await NamespaceThread.run(network: .enter(fd: fd)) { try writeSysctls(items.map { (key: $0.0, value: $0.1) }) }
+        try await NamespaceThread.run(network: .enterPath(path)) { try writeSysctls(items.map { (key: $0.0, value: $0.1) }) }
     }
 
     /// Writes sysctls from the calling thread: /proc/sys/net belongs to the network namespace of the

@@ -30,10 +30,8 @@ public struct DNSNamespaceChannelMaker: DNSChannelMaker {
                              udpInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>,
                              tcpChildInitializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>)
         async throws -> DNSListeners {
-        let nsfd = try NetworkNamespace.open(namespacePath)
-        defer { _ = Glibc.close(nsfd) }
         let host = host
-        let (udpFD, tcpFD) = try await NamespaceThread.run(network: .enter(fd: nsfd)) {
+        let (udpFD, tcpFD) = try await NamespaceThread.run(network: .enterPath(namespacePath)) {
             try Self.openSockets(host: host)
         }
         // Once a descriptor is handed to NIO it is NIO's: it closes it itself when the channel cannot

@@ -24,14 +24,11 @@ public struct LinuxNFTables: NFTables {
             case .host:
                 return try await NamespaceThread.run { try Self.runHere(script) }
             case let .namespace(path):
-                let fd: Int32
-                do { fd = try NetworkNamespace.open(path) } catch {
-                    throw FirewallError.namespace(path: path, reason: "\(error)")
-                }
-                defer { _ = Glibc.close(fd) }
                 do {
-                    return try await NamespaceThread.run(network: .enter(fd: fd)) { try Self.runHere(script) }
+                    return try await NamespaceThread.run(network: .enterPath(path)) { try Self.runHere(script) }
                 } catch let error as NamespaceThread.Error {
+                    throw FirewallError.namespace(path: path, reason: "\(error)")
+                } catch let error as NetworkNamespace.Error {
                     throw FirewallError.namespace(path: path, reason: "\(error)")
                 }
             }

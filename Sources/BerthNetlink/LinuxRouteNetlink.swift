@@ -43,14 +43,7 @@ public final class LinuxRouteNetlink: RouteNetlink {
     /// opened, entered and closed again on a `NamespaceThread`; only the socket remains, and it
     /// keeps the namespace alive even if the file is removed.
     public convenience init(namespacePath: String, threadPool: NIOThreadPool = .singleton) async throws {
-        let socket = try await NamespaceThread.run {
-            let fd = try NetworkNamespace.open(namespacePath)
-            defer { close(fd) }
-            // This thread belongs to NamespaceThread and exits after this closure, so entering
-            // the namespace here cannot leak it into any other work.
-            guard setns(fd, CLONE_NEWNET) == 0 else { throw NamespaceThread.Error.setns(fd: fd, errno: errno) }
-            return try LinuxNetlinkSocket()
-        }
+        let socket = try await NamespaceThread.run(network: .enterPath(namespacePath)) { try LinuxNetlinkSocket() }
         self.init(socket: socket, threadPool: threadPool)
     }
 
