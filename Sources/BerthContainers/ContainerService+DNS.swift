@@ -8,7 +8,7 @@ extension ContainerService {
     /// it is on, and starts (or rescopes, or stops) its sandbox's DNS server. Returns whether the
     /// container uses the embedded server (its resolv.conf then names 127.0.0.11).
     @discardableResult
-    func refreshDNS(_ c: ContainerRecord, afterRestart: Bool = false) async throws -> Bool {
+    func refreshDNS(_ c: ContainerRecord, afterRestart: Bool = false, hostResolv: ResolvConf? = nil) async throws -> Bool {
         guard let dns, c.networkMode != "host", !c.networkMode.hasPrefix("container:") else { return false }
         var records: [DNSEndpointRecord] = []
         for e in await network.endpoints(container: c.id) {
@@ -29,7 +29,7 @@ extension ContainerService {
             scope: DNSClientScope(
                 networkIDs: records.map(\.networkID),
                 links: Dictionary(c.links.map { ($0.alias.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })),
-            upstreams: await upstreams(c)), rulesMayExist: afterRestart)
+            upstreams: await upstreams(c, hostResolv: hostResolv)), rulesMayExist: afterRestart)
         return true
     }
 
@@ -40,13 +40,18 @@ extension ContainerService {
         await dns.stop(containerID: id)
     }
 
+    /// The daemon host's resolv.conf, read from disk off the cooperative pool.
+    func readHostResolvConf() async -> ResolvConf {
+        ResolvConf(parsing: await ContainerFiles.read(paths.hostResolvConf) ?? "")
+    }
+
     /// Where the embedded server forwards for `c`: its `--dns`, else the daemon's, else the host's
     /// resolvers (loopback ones included: forwarding happens in the daemon's namespace), else
     /// dockerd's public fallback.
-    func upstreams(_ c: ContainerRecord) async -> [String] {
+    func upstreams(_ c: ContainerRecord, hostResolv: ResolvConf? = nil) async -> [String] {
         if !c.dns.isEmpty { return c.dns }
         if !defaults.dns.isEmpty { return defaults.dns }
-        let host = ResolvConf(parsing: await ContainerFiles.read(paths.hostResolvConf) ?? "")
+        let host = if let hostResolv { hostResolv } else { await readHostResolvConf() }
         return host.nameservers.isEmpty ? ResolvConf.fallbackIPv4 : host.nameservers
     }
 
