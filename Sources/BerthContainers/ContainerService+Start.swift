@@ -48,10 +48,12 @@ extension ContainerService {
             }
             lap("endpoints")
             undo.append { await self.forgetDNS(id) }
-            let embeddedDNS = try await refreshDNS(c)
+            // Read once per start: the DNS server's upstreams and resolv.conf both come from it.
+            let hostResolv = await readHostResolvConf()
+            let embeddedDNS = try await refreshDNS(c, hostResolv: hostResolv)
             lap("dns")
             let linkEnv = try await linkFacts(c, requireRunning: true).env
-            let mounts = try await writeEtcFiles(c, embeddedDNS: embeddedDNS)
+            let mounts = try await writeEtcFiles(c, embeddedDNS: embeddedDNS, hostResolv: hostResolv)
             lap("files")
             let root = try await rootfs.prepare(containerID: c.id)
             lap("rootfs")
@@ -64,7 +66,9 @@ extension ContainerService {
                 networkNamespacePath: sandbox, mounts: mounts)
             spec.stdinOnce = c.stdinOnce
             if let size = c.consoleSize, size.count == 2 { spec.consoleSize = .init(height: size[0], width: size[1]) }
-            try? await runtime.delete(id: c.id, force: true)
+            // No runtime state is left to clear here: every run ends in a teardown that deletes it
+            // (restore tears down runs that died with a previous daemon), and create refuses a
+            // leftover instead of overwriting it.
             let pid = try await runtime.create(spec, bundle: directory + "/bundle", logPath: directory + "/container.log", exitDirectory: paths.exitDirectory)
             undo.append { [runtime] in try? await runtime.delete(id: id, force: true) }
             lap("runtime-create")
@@ -133,7 +137,7 @@ extension ContainerService {
 
     /// Writes hosts, hostname and resolv.conf for the container and returns their bind mounts. The
     /// files are rewritten in place (a running container sees them through bind mounts of these inodes).
-    func writeEtcFiles(_ c: ContainerRecord, embeddedDNS: Bool) async throws -> [ContainerSpec.BindMount] {
+    func writeEtcFiles(_ c: ContainerRecord, embeddedDNS: Bool, hostResolv known: ResolvConf? = nil) async throws -> [ContainerSpec.BindMount] {
         if let owner = try sandboxOwner(c) {
             // Sharing a sandbox means sharing its identity files too, as dockerd does.
             let dir = paths.containerDirectory(owner.id)
@@ -145,7 +149,7 @@ extension ContainerService {
         }
         let dir = paths.containerDirectory(c.id)
         try await ContainerFiles.makeDirectories([dir])
-        let hostResolv = ResolvConf(parsing: await ContainerFiles.read(paths.hostResolvConf) ?? "")
+        let hostResolv = if let known { known } else { await readHostResolvConf() }
         let hosts: String
         let resolv: ResolvConf
         if c.networkMode == "host" {
