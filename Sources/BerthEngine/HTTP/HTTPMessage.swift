@@ -26,6 +26,14 @@ public struct APIRequest: Sendable {
     /// The last value of a query parameter.
     public func query(_ key: String) -> String? { query[key]?.last }
 
+    /// `h` and `w` of a resize request (`/containers/{id}/resize`, `/exec/{id}/resize`).
+    public func terminalSize() throws(BerthError) -> (height: Int, width: Int) {
+        guard let h = query("h").flatMap({ Int($0) }), let w = query("w").flatMap({ Int($0) }), h >= 0, w >= 0 else {
+            throw .invalidArgument("invalid resize parameters: h and w must be non-negative integers")
+        }
+        return (h, w)
+    }
+
     /// A boolean query parameter as dockerd reads one (`1`, `true`, `True`…; absent is false).
     public func boolQuery(_ key: String) -> Bool {
         guard let v = query(key) else { return false }
@@ -67,7 +75,13 @@ public struct APIResponse: Sendable {
         self.body = body
     }
 
-    /// A hijacked response carrying a finished stream (dockerd's exec and attach protocol).
+    /// The content type of a container's or exec's output: raw with a terminal, else dockerd's
+    /// multiplexed frames.
+    public static func streamContentType(tty: Bool) -> String {
+        tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+    }
+
+    /// A hijacked response carrying a finished stream (`attach` with `logs=1&stream=0`).
     public static func upgradedStream(_ body: [UInt8], contentType: String = "application/vnd.docker.raw-stream") -> APIResponse {
         var r = APIResponse(status: 101, headers: [("Content-Type", contentType)], body: body)
         r.upgraded = true

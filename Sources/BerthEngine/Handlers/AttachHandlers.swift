@@ -21,7 +21,7 @@ struct AttachHandlers: Sendable {
                     replay += c.tty ? line.bytes : line.stream.frame(line.bytes)
                 }
                 if !req.boolQuery("stream") {
-                    return .upgradedStream(replay, contentType: c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream")
+                    return .upgradedStream(replay, contentType: APIResponse.streamContentType(tty: c.tty))
                 }
             }
             let (c, handle) = try await containers.attach(ref)
@@ -30,7 +30,7 @@ struct AttachHandlers: Sendable {
             let session = AttachSession(
                 handle: handle, tty: c.tty, stdin: req.boolQuery("stdin") && c.openStdin, stdinOnce: c.stdinOnce,
                 stdout: req.boolQuery("stdout"), stderr: req.boolQuery("stderr"), detachKeys: keys)
-            let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+            let type = APIResponse.streamContentType(tty: c.tty)
             let logged = replay
             return .hijacked(contentType: type) { connection in
                 if !logged.isEmpty { try? await connection.write(logged) }
@@ -38,9 +38,7 @@ struct AttachHandlers: Sendable {
             }
         }
         r.add(["POST"], "/containers/{id}/resize") { req in
-            guard let h = req.query("h").flatMap({ Int($0) }), let w = req.query("w").flatMap({ Int($0) }), h >= 0, w >= 0 else {
-                throw BerthError.invalidArgument("invalid resize parameters: h and w must be non-negative integers")
-            }
+            let (h, w) = try req.terminalSize()
             try await containers.resize(req.params["id"] ?? "", height: h, width: w)
             return APIResponse(status: 200)
         }

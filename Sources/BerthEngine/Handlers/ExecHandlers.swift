@@ -31,7 +31,7 @@ struct ExecHandlers: Sendable {
             // Streamed as the process writes (dockerd's behaviour; docker-py also needs the output to
             // come after the head), with stdin only when attached.
             let session = try await containers.startInteractiveExec(id)
-            let type = e.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+            let type = APIResponse.streamContentType(tty: e.tty)
             let service = containers
             return .hijacked(contentType: type) { connection in
                 if await InteractiveExecStream(session: session, exec: e).run(connection) == .clientLeft {
@@ -44,9 +44,7 @@ struct ExecHandlers: Sendable {
             }
         }
         r.add(["POST"], "/exec/{id}/resize") { req in
-            guard let h = req.query("h").flatMap({ Int($0) }), let w = req.query("w").flatMap({ Int($0) }), h >= 0, w >= 0 else {
-                throw BerthError.invalidArgument("invalid resize parameters: h and w must be non-negative integers")
-            }
+            let (h, w) = try req.terminalSize()
             try await containers.resizeExec(req.params["id"] ?? "", height: h, width: w)
             return APIResponse(status: 200)
         }
@@ -77,7 +75,7 @@ struct ExecHandlers: Sendable {
                 let bytes = req.boolQuery("timestamps") ? Array((line.timestamp.rfc3339Nano + " ").utf8) + line.bytes : line.bytes
                 body += c.tty ? bytes : line.stream.frame(bytes)
             }
-            let type = c.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+            let type = APIResponse.streamContentType(tty: c.tty)
             return APIResponse(status: 200, headers: [("Content-Type", type)], body: body)
         }
     }
