@@ -3,6 +3,15 @@ import Glibc
 #endif
 import BerthAPI
 
+extension EngineClient {
+    /// Tells the daemon this terminal's size for `object` (`/containers/<id>` or `/exec/<id>`);
+    /// nothing when stdout is not a terminal. Best effort, as the docker CLI's.
+    func resizeToTerminal(_ object: String) {
+        guard let size = Terminal.size() else { return }
+        _ = try? call("POST", object + "/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
+    }
+}
+
 /// The controlling terminal's mode and size.
 enum Terminal {
     /// Puts `fd` in raw mode; returns what restores it.

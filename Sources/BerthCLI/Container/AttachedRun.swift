@@ -26,9 +26,7 @@ struct AttachedRun {
             if removeAfter { _ = try? client.call("DELETE", "/containers/\(id)", query: [("force", "1")]) }
             throw CLIError("berth: Error response from daemon: " + started.errorMessage, code: 125)
         }
-        if tty, let size = Terminal.size() {
-            _ = try? client.call("POST", "/containers/\(id)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
-        }
+        if tty { client.resizeToTerminal("/containers/\(id)") }
         session.run(stdin: interactive)
         close(session.fd)
         // The output ends as the container exits; the daemon records the exit a moment later.

@@ -24,9 +24,7 @@ struct ContainerAttach: ParsableCommand {
             switch try client.hijack("/containers/\(container)/attach", query: query, tty: tty) {
             case let .refused(r): throw CLIError.daemon(r.errorMessage)
             case let .hijacked(session):
-                if tty, let size = Terminal.size() {
-                    _ = try? client.call("POST", "/containers/\(container)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
-                }
+                if tty { client.resizeToTerminal("/containers/\(container)") }
                 session.run(stdin: stdin)
                 close(session.fd)
             }

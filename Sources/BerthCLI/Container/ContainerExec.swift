@@ -31,9 +31,7 @@ struct ContainerExec: ParsableCommand {
             switch try client.hijack("/exec/\(id)/start", body: body, tty: tty) {
             case let .refused(r): throw CLIError.daemon(r.errorMessage)
             case let .hijacked(session):
-                if tty, let size = Terminal.size() {
-                    _ = try? client.call("POST", "/exec/\(id)/resize", query: [("h", "\(size.rows)"), ("w", "\(size.cols)")])
-                }
+                if tty { client.resizeToTerminal("/exec/\(id)") }
                 session.run(stdin: interactive)
                 close(session.fd)
             }
