@@ -91,7 +91,9 @@ struct SDKAndRestartTests {
             client.standardOutput = out
             try client.run()
             defer { client.terminate() }
-            _ = out.fileHandleForReading.availableData  // wait for "connected"
+            // The idle keep-alive client must really be connected, or the check below proves nothing.
+            let greeting = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            try #require(greeting.hasPrefix("connected"), "the keep-alive client did not connect: \(greeting)")
             #expect(s.terminate(within: 5), "berthd must not wait for idle keep-alive clients on SIGTERM")
         }
     }
