@@ -1,3 +1,5 @@
+import BerthCore
+
 /// The body of `POST /containers/create`, read as dockerd reads it (keys case-insensitive,
 /// unknown keys ignored, `Cmd`/`Entrypoint` as a list or a single string).
 public struct ContainerCreateRequest: Equatable, Sendable {
@@ -36,6 +38,10 @@ public struct ContainerCreateRequest: Equatable, Sendable {
     public var exposedPorts: [String]
     /// `NetworkingConfig.EndpointsConfig`, in the order given.
     public var endpoints: [Endpoint]
+    /// `HostConfig.PortBindings`, one entry per binding, keys in the order given.
+    public var portBindings: [PortBindingRequest]
+    /// `HostConfig.PublishAllPorts`.
+    public var publishAllPorts: Bool
 
     public init(json: JSONValue) throws(APIError) {
         guard json.members != nil else { throw .invalidParameter("invalid JSON body: expected an object, got \(json.typeName)") }
@@ -68,6 +74,8 @@ public struct ContainerCreateRequest: Equatable, Sendable {
         } else {
             consoleSize = nil
         }
+        publishAllPorts = try h.bool("PublishAllPorts") ?? false
+        portBindings = try Self.portBindings(host["PortBindings"])
         if let ports = json["ExposedPorts"], ports != .null {
             guard let members = ports.members else {
                 throw .invalidParameter("json: cannot unmarshal \(ports.typeName) into field ExposedPorts of type nat.PortSet")
@@ -89,6 +97,34 @@ public struct ContainerCreateRequest: Equatable, Sendable {
                     macAddress: try e.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 }))
             }
         }
+    }
+}
+
+extension ContainerCreateRequest {
+    /// `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}`, checked as dockerd checks it.
+    static func portBindings(_ value: JSONValue?) throws(APIError) -> [PortBindingRequest] {
+        guard let value, value != .null else { return [] }
+        guard let members = value.members else {
+            throw .invalidParameter("json: cannot unmarshal \(value.typeName) into field PortBindings of type nat.PortMap")
+        }
+        var out: [PortBindingRequest] = []
+        for m in members {
+            let key: (port: Int, proto: PortProtocol)
+            do { key = try PortSpec.key(m.key) } catch { throw .invalidParameter(error.message) }
+            guard m.value != .null else { continue }
+            guard let items = m.value.arrayValue else {
+                throw .invalidParameter("json: cannot unmarshal \(m.value.typeName) into field PortBindings of type []nat.PortBinding")
+            }
+            for item in items {
+                let b = FieldReader(item, path: "PortBindings")
+                let hostIP = try b.string("HostIp") ?? ""
+                let hostPort = try b.string("HostPort") ?? ""
+                if !hostIP.isEmpty && IPAddress(hostIP) == nil { throw .invalidParameter("invalid IP address: \(hostIP)") }
+                do { try PortSpec.validateHostPort(hostPort) } catch { throw .invalidParameter(error.message) }
+                out.append(PortBindingRequest(containerPort: key.port, proto: key.proto, hostIP: hostIP, hostPort: hostPort))
+            }
+        }
+        return out
     }
 }
 

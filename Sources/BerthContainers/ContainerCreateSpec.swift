@@ -1,3 +1,4 @@
+import BerthCore
 import BerthStore
 
 /// A request to create a container, as `POST /containers/create` carries it, before the image
@@ -31,6 +32,10 @@ public struct ContainerCreateSpec: Sendable, Equatable {
     public var links: [String] = []
     /// `--expose` ports (`5432`, `53/udp`), added to the image's.
     public var exposedPorts: [String] = []
+    /// `HostConfig.PortBindings` (`-p`), already validated by the API layer.
+    public var portBindings: [PortBindingRequest] = []
+    /// `HostConfig.PublishAllPorts` (`-P`).
+    public var publishAllPorts = false
 
     public init(image: String) { self.image = image }
 }

@@ -37,6 +37,9 @@ extension ContainerService {
             if spec.endpoints.contains(where: { $0.macAddress != nil }) {
                 throw BerthError.invalidArgument("conflicting options: mac-address and the network mode")
             }
+            if !spec.portBindings.isEmpty || spec.publishAllPorts {
+                throw BerthError.invalidArgument("conflicting options: port publishing and the container type network mode")
+            }
             networkMode = "container:" + target.id
             joinedHostname = target.hostname
         }
@@ -70,6 +73,13 @@ extension ContainerService {
         record.stdinOnce = spec.stdinOnce && spec.openStdin
         record.consoleSize = spec.tty ? spec.consoleSize : nil
         for p in run.exposedPorts ?? [] { exposed.formUnion(LegacyLinks.normalizePorts(p) ?? []) }
+        // A published port is an exposed one too (the docker CLI adds it; API clients may not).
+        for b in spec.portBindings { exposed.formUnion(LegacyLinks.normalizePorts(b.portKey) ?? []) }
+        if mode != "host" {
+            // dockerd keeps the bindings of a host-mode container but programs none (the CLI warns).
+            record.portBindings = spec.portBindings
+            record.publishAllPorts = spec.publishAllPorts
+        }
         record.exposedPorts = LegacyLinks.sorted(Array(exposed)).map { "\($0.port)/\($0.proto)" }
         if record.path.isEmpty {
             throw BerthError.invalidArgument("No command specified")

@@ -40,10 +40,11 @@ extension ContainerService {
             lap("sandbox")
             undo.append { [network] in try? await network.disconnectAll(containerID: id) }
             if let key = sandbox, !joined {
+                let ports = Self.portRequests(c)
                 for request in c.networks {
                     _ = try await network.connect(request.network, EndpointRequest(
                         containerID: c.id, containerName: c.name, sandboxKey: key, ipv4: request.ipv4,
-                        ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases))
+                        ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases, ports: ports))
                 }
             }
             lap("endpoints")
@@ -101,6 +102,19 @@ extension ContainerService {
             }
             throw error
         }
+    }
+
+    /// The ports to publish: the `-p` bindings, and with `-P` every other exposed port on a host
+    /// port of Berth's choosing.
+    static func portRequests(_ c: ContainerRecord) -> [PortBindingRequest] {
+        var out = c.portBindings
+        if c.publishAllPorts {
+            let bound = Set(out.map(\.portKey))
+            for key in c.exposedPorts where !bound.contains(key) {
+                if let (port, proto) = try? PortSpec.key(key) { out.append(PortBindingRequest(containerPort: port, proto: proto)) }
+            }
+        }
+        return out
     }
 
     /// The container whose sandbox `c` joins (`--network container:<id>`), which must be running.

@@ -102,11 +102,33 @@ public enum NetworkNamespace {
         try await NamespaceThread.run(network: .enterPath(path)) { try writeSysctls(items.map { (key: $0.0, value: $0.1) }) }
     }
 
+    /// Sets `net.*` sysctls in the daemon's own namespace (on a thread Berth owns, not the pool).
+    public static func setSysctls(_ sysctls: [(key: String, value: String)]) async throws {
+        let items = sysctls.map { ($0.key, $0.value) }
+        try await NamespaceThread.run { try writeSysctls(items.map { (key: $0.0, value: $0.1) }) }
+    }
+
+    /// Reads a sysctl of the daemon's own namespace (`net.ipv4.ip_local_port_range`); nil when absent.
+    public static func readSysctl(_ key: String) async -> String? {
+        let file = "/proc/sys/" + key.split(separator: ".").joined(separator: "/")
+        return try? await NamespaceThread.run { () throws -> String? in
+            let fd = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { return nil }
+            let text = String(decoding: buffer[..<n], as: UTF8.self)
+            return String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        } ?? nil
+    }
+
     /// Writes sysctls from the calling thread: /proc/sys/net belongs to the network namespace of the
     /// thread that opens it.
     private static func writeSysctls(_ sysctls: [(key: String, value: String)]) throws {
         for (key, value) in sysctls {
-            let file = "/proc/sys/" + key.split(separator: ".").joined(separator: "/")
+            // A key may also be a /proc/sys path, for names with dots in them (interfaces).
+            let file = key.hasPrefix("/") ? key : "/proc/sys/" + key.split(separator: ".").joined(separator: "/")
             let fd = Glibc.open(file, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else { throw Error.system(call: "open", path: file, errno: errno) }
             let written = value.withCString { Glibc.write(fd, $0, strlen($0)) }

@@ -59,7 +59,8 @@ public struct Daemon {
         let controller = NetworkController(
             store: store,
             drivers: [BridgeDriver(netlink: netlink, logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
-            config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool), events: events)
+            config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool), events: events,
+            firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), settings: $0, logger: logger) })
         try await controller.start()
 
         let daemonID: String

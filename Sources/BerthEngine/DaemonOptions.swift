@@ -1,12 +1,28 @@
 import BerthCore
 import BerthIPAM
+import BerthNetwork
 
 /// Turns berthd's flag values into an `EngineConfig`, with dockerd's flag names and
 /// messages that say how to fix a bad value.
 public enum DaemonOptions {
+    /// The firewall flags (`--iptables`, `--ip-forward`, `--ip-masq`, `--icc`).
+    public struct Firewall: Sendable {
+        public var iptables = true
+        public var ipForward = true
+        public var ipMasq = true
+        public var icc = true
+
+        public init(iptables: Bool = true, ipForward: Bool = true, ipMasq: Bool = true, icc: Bool = true) {
+            self.iptables = iptables
+            self.ipForward = ipForward
+            self.ipMasq = ipMasq
+            self.icc = icc
+        }
+    }
+
     public static func config(
         host: String, dataRoot: String, execRoot: String, pidFile: String?, bip: String?,
-        defaultAddressPools: [String], mtu: Int?, dns: [String] = [], hostGatewayIP: String? = nil, debug: Bool
+        defaultAddressPools: [String], mtu: Int?, dns: [String] = [], hostGatewayIP: String? = nil, firewall: Firewall = Firewall(), debug: Bool
     ) throws(BerthError) -> EngineConfig {
         var c = EngineConfig()
         guard host.hasPrefix("unix://"), host.count > "unix://".count else {
@@ -51,6 +67,15 @@ public enum DaemonOptions {
             }
             c.containerDefaults.hostGatewayIP = g
         }
+        if firewall.iptables {
+            var f = HostFirewall.Settings()
+            f.ipForward = firewall.ipForward
+            f.ipMasquerade = firewall.ipMasq
+            c.firewall = f
+        } else {
+            c.firewall = nil
+        }
+        c.network.icc = firewall.icc
         return c
     }
 }

@@ -12,6 +12,8 @@ public struct EngineConfig: Sendable {
     /// Where the daemon writes its pid.
     public var pidFile = "/run/berth/berthd.pid"
     public var network = NetworkConfig()
+    /// The host firewall's settings; nil with `--iptables=false` (Berth leaves nftables alone).
+    public var firewall: HostFirewall.Settings? = HostFirewall.Settings()
     /// `--dns`, `--host-gateway-ip`: containers' name resolution defaults.
     public var containerDefaults = ContainerNetworkDefaults()
     public var debug = false

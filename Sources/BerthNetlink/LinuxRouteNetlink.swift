@@ -101,6 +101,10 @@ public final class LinuxRouteNetlink: RouteNetlink {
         try await run { try $0.setMaster(name: name, master: master) }
     }
 
+    public func setHairpin(name: String, on: Bool) async throws {
+        try await run { try $0.setHairpin(name: name, on: on) }
+    }
+
     public func setNamespace(name: String, fd: Int32) async throws {
         try await run { try $0.setNamespace(name: name, fd: fd) }
     }

@@ -125,6 +125,21 @@ extension NetlinkRequest {
         try setLink(name: name, attributes: [.uint32(IFLA_MASTER, UInt32(bitPattern: masterIndex))])
     }
 
+    /// `RTM_SETLINK` for the bridge port at `index` (family `AF_BRIDGE`, which the kernel routes to
+    /// the bridge and which finds the port by index only) with `IFLA_PROTINFO { IFLA_BRPORT_MODE }`:
+    /// hairpin mode, so a frame may leave through the port it came in on.
+    package static func setHairpin(index: Int32, on: Bool) -> NetlinkRequest {
+        var header = ifinfomsg()
+        header.ifi_family = UInt8(AF_BRIDGE)
+        header.ifi_index = index
+        var bytes: [UInt8] = []
+        bytes.appendRaw(header)
+        let nested = UInt16(IFLA_PROTINFO) | UInt16(NLA_F_NESTED)
+        return NetlinkRequest(
+            type: .RTM_SETLINK, flags: change, header: bytes,
+            attributes: [.nested(nested, [.bytes(IFLA_BRPORT_MODE, [on ? 1 : 0])])])
+    }
+
     /// `RTM_SETLINK` with `IFLA_NET_NS_FD`: moves the link into the namespace open at `fd`.
     package static func setNamespace(name: String, fd: Int32) throws -> NetlinkRequest {
         try setLink(name: name, attributes: [.uint32(IFLA_NET_NS_FD, LinkValidation.validatedNamespaceFD(fd))])

@@ -79,6 +79,14 @@ extension NetlinkSession {
         _ = try execute(.setMaster(name: name, masterIndex: masterLink.index))
     }
 
+    /// Turns hairpin mode of the bridge port `name` on or off; `ENODEV` when there is no such link.
+    public func setHairpin(name: String, on: Bool) throws {
+        guard let port = try link(named: name) else {
+            throw NetlinkError.kernel(operation: NetlinkMessageType.RTM_GETLINK.description, errno: ENODEV)
+        }
+        _ = try execute(.setHairpin(index: port.index, on: on))
+    }
+
     /// Moves the link into the network namespace open at `fd` (`IFLA_NET_NS_FD`).
     public func setNamespace(name: String, fd: Int32) throws {
         _ = try execute(.setNamespace(name: name, fd: fd))

@@ -34,6 +34,7 @@ public final class RecordingRouteNetlink: RouteNetlink {
         case addresses(link: String)
         case createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?)
         case setMaster(name: String, master: String)
+        case setHairpin(name: String, on: Bool)
         case setNamespace(name: String, fd: Int32)
         case addRoute(destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?)
         case deleteRoute(destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?)
@@ -248,6 +249,17 @@ public final class RecordingRouteNetlink: RouteNetlink {
         try perform(.setMaster(name: name, master: master)) { model, here in
             let masterLink = try model.require(master, in: here, operation: "RTM_GETLINK")
             try model.update(name, in: here) { $0.masterIndex = masterLink.index }
+        }
+    }
+
+    public func setHairpin(name: String, on: Bool) async throws {
+        try perform(.setHairpin(name: name, on: on)) { model, here in
+            let port = try model.require(name, in: here, operation: "RTM_GETLINK")
+            guard port.masterIndex != nil else {
+                throw NetlinkError.kernel(operation: "RTM_SETLINK", errno: EOPNOTSUPP)
+            }
+            let ref = Model.LinkRef(namespace: here, index: port.index)
+            if on { model.hairpin.insert(ref) } else { model.hairpin.remove(ref) }
         }
     }
 

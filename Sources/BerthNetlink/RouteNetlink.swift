@@ -34,6 +34,9 @@ public protocol RouteNetlink: Sendable {
     func createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?) async throws
     /// Makes `name` a port of the bridge `master`.
     func setMaster(name: String, master: String) async throws
+    /// Turns hairpin mode of the bridge port `name` on or off (a container reaching itself
+    /// through a published port sends frames that must leave by the port they came in on).
+    func setHairpin(name: String, on: Bool) async throws
     /// Moves a link into the network namespace open at `fd` (`IFLA_NET_NS_FD`). The link
     /// leaves this namespace; the caller keeps ownership of `fd`.
     func setNamespace(name: String, fd: Int32) async throws

@@ -13,6 +13,9 @@ extension BridgeDriver {
             name: endpoint.hostInterface, peerName: endpoint.interfaceName, peerNamespaceFD: sandbox.namespaceFD, mtu: network.mtu)
         do {
             try await netlink.setMaster(name: endpoint.hostInterface, master: network.bridgeName)
+            // A container reaching its own published port through the host: the DNATed frame
+            // goes back out of the port it came in on.
+            if !endpoint.ports.isEmpty { try await netlink.setHairpin(name: endpoint.hostInterface, on: true) }
             try await netlink.setLinkUp(name: endpoint.hostInterface)
             let inside = sandbox.netlink
             if let mac = MACAddress(endpoint.macAddress) { try await inside.setMAC(name: endpoint.interfaceName, mac: mac) }

@@ -24,8 +24,8 @@ public struct BridgeDriver: NetworkDriver {
 
     public func validate(options: [String: String]) throws(BerthError) {
         if let n = options[BridgeOptions.name] {
-            guard !n.isEmpty, n.utf8.count <= 15, !n.contains("/"), !n.contains(" "), n != ".", n != ".." else {
-                throw .invalidArgument("invalid bridge name \"\(n)\": it must be 1 to 15 characters without '/' or spaces")
+            guard !n.isEmpty, n.utf8.count <= 15, !n.contains("/"), !n.contains(" "), !n.contains("\""), n != ".", n != ".." else {
+                throw .invalidArgument("invalid bridge name \"\(n)\": it must be 1 to 15 characters without '/', quotes or spaces")
             }
         }
         if let m = options[BridgeOptions.mtu] {

@@ -1,3 +1,5 @@
+import BerthCore
+
 /// What a container asks of a network when it joins one (`--network`, `--ip`, `--ip6`,
 /// `--mac-address`, `--network-alias`, or `network connect --ip --alias`). Addresses are still
 /// text so that errors quote them as the user wrote them.
@@ -10,11 +12,15 @@ public struct EndpointRequest: Sendable, Equatable {
     public var ipv6: String?
     public var macAddress: String?
     public var aliases: [String]
+    /// Ports to publish (`-p`, `-P`). Only the endpoint that carries the sandbox's default route
+    /// publishes them, as in dockerd; other endpoints ignore them.
+    public var ports: [PortBindingRequest]
 
     public init(
         containerID: String, containerName: String, sandboxKey: String, ipv4: String? = nil, ipv6: String? = nil,
-        macAddress: String? = nil, aliases: [String] = []
+        macAddress: String? = nil, aliases: [String] = [], ports: [PortBindingRequest] = []
     ) {
+        self.ports = ports
         self.containerID = containerID
         self.containerName = containerName
         self.sandboxKey = sandboxKey

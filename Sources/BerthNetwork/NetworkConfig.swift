@@ -13,6 +13,8 @@ public struct NetworkConfig: Sendable {
     public var pools6: [AddressPool] = []
     /// `--mtu`: MTU of the default bridge.
     public var mtu = 1500
+    /// `--icc`: whether containers on the default bridge may talk to each other.
+    public var icc = true
 
     public init() {}
 }

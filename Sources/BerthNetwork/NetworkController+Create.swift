@@ -75,9 +75,19 @@ extension NetworkController {
             logger.warning("creating network \(spec.name) failed in the driver: \(error)")
             throw BerthError.wrap(error)
         }
+        if let fw = firewallNetwork(network) {
+            do {
+                try await changeFirewall("adding network \(spec.name)", retry: true) { try await $0.add(fw) }
+            } catch {
+                try? await driver.delete(network)
+                ipam.release(networkID: id)
+                throw BerthError.wrap(error)
+            }
+        }
         do {
             try await store.save(record)
         } catch {
+            if let fw = firewallNetwork(network) { try? await changeFirewall("removing network \(spec.name)", retry: false) { try await $0.remove(fw) } }
             try? await driver.delete(network)
             ipam.release(networkID: id)
             throw BerthError.internalError("cannot save network \(spec.name): \(error)", cause: error)
@@ -133,6 +143,13 @@ extension NetworkController {
         }
         try await store.deleteNetwork(id: network.id)
         networks[network.id] = nil
+        if let fw = firewallNetwork(network) {
+            do {
+                try await changeFirewall("removing network \(network.name)", retry: false) { try await $0.remove(fw) }
+            } catch {
+                logger.warning("firewall: removing network \(network.name): \(error)")
+            }
+        }
         ipam.release(networkID: network.id)
         logger.info("network removed", metadata: ["name": "\(network.name)", "id": "\(Identifier.short(network.id))"])
         events?.publish("network", "destroy", id: network.id, attributes: ["name": network.name, "type": network.driver])

@@ -43,7 +43,7 @@ extension NetworkController {
         let prefix = network.record.options[BridgeOptions.containerInterfacePrefix] ?? "eth"
         let ifName = (0...).lazy.map { "\(prefix)\($0)" }.first { !used.contains($0) } ?? "\(prefix)0"
         let providesGateway = !network.record.internalNetwork && !mine.contains { self.providesGateway($0) }
-        let endpoint = EndpointRecord(
+        var endpoint = EndpointRecord(
             id: Identifier.random(), networkID: network.id, containerID: request.containerID,
             containerName: request.containerName, sandboxKey: request.sandboxKey, interfaceName: ifName,
             hostInterface: "veth" + Identifier.random().prefix(7),
@@ -53,6 +53,18 @@ extension NetworkController {
             gateway6: v6 == nil ? "" : network.subnets.first { $0.family == .v6 }?.gateway.description ?? "",
             aliases: request.aliases, requestedIPv4: request.ipv4 ?? "", requestedIPv6: request.ipv6 ?? "",
             order: (mine.map(\.order).max() ?? -1) + 1)
+        if providesGateway && !request.ports.isEmpty {
+            do {
+                endpoint.ports = try allocatePorts(request.ports, network: network, endpoint: endpoint)
+            } catch {
+                release()
+                throw error
+            }
+        }
+        let releaseAll = { [endpoint] in
+            release()
+            self.portAllocator.release(owner: endpoint.id)
+        }
         pendingEndpoints[endpoint.id] = endpoint
         defer { pendingEndpoints[endpoint.id] = nil }
 
@@ -60,21 +72,34 @@ extension NetworkController {
         do {
             sandbox = try await sandboxes.open(request.sandboxKey)
         } catch {
-            release()
+            releaseAll()
             throw BerthError.internalError("cannot open the network namespace of container \(request.containerName): \(error)", cause: error)
         }
         defer { sandbox.close() }
         do {
             try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
         } catch {
-            release()
+            releaseAll()
             throw BerthError.wrap(error)
+        }
+        if !endpoint.ports.isEmpty {
+            let ports = endpoint.ports
+            do {
+                try await changeFirewall("publishing ports of \(request.containerName)", retry: true) { try await $0.publish(ports) }
+            } catch {
+                try? await driver.leave(endpoint, network: network)
+                releaseAll()
+                throw BerthError.internalError(
+                    "driver failed programming external connectivity on endpoint \(request.containerName) (\(endpoint.id)): \(error)", cause: error)
+            }
         }
         do {
             try await store.saveEndpoint(endpoint)
         } catch {
+            let ports = endpoint.ports
+            try? await changeFirewall("unpublishing ports of \(request.containerName)", retry: false) { try await $0.unpublish(ports) }
             try? await driver.leave(endpoint, network: network)
-            release()
+            releaseAll()
             throw BerthError.internalError("cannot save the endpoint of \(request.containerName) on \(network.name): \(error)", cause: error)
         }
         endpoints[endpoint.id] = endpoint
@@ -113,6 +138,15 @@ extension NetworkController {
             throw BerthError.internalError("cannot disconnect \(endpoint.containerName) from \(network.name): \(error)", cause: error)
         } catch {
             logger.warning("disconnect \(endpoint.containerName) from \(network.name): \(error)")
+        }
+        if !endpoint.ports.isEmpty {
+            let ports = endpoint.ports
+            do {
+                try await changeFirewall("unpublishing ports of \(endpoint.containerName)", retry: false) { try await $0.unpublish(ports) }
+            } catch {
+                logger.warning("unpublishing ports of \(endpoint.containerName): \(error)")
+            }
+            portAllocator.release(owner: endpoint.id)
         }
         for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
             if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }

@@ -27,12 +27,17 @@ public actor NetworkController {
     let sandboxes: (any SandboxProvider)?
     /// Where network events go (`GET /events`); nil publishes nothing.
     let events: EventLog?
+    /// Berth's nftables table in the daemon's namespace; nil with `--iptables=false`.
+    let firewall: HostFirewall?
+    /// Host ports held by published ports.
+    var portAllocator = PortAllocator()
 
     public init(
         store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,
-        sandboxes: (any SandboxProvider)? = nil, events: EventLog? = nil
+        sandboxes: (any SandboxProvider)? = nil, events: EventLog? = nil, firewall: HostFirewall? = nil
     ) {
         self.store = store
+        self.firewall = firewall
         self.events = events
         self.sandboxes = sandboxes
         self.drivers = Dictionary(drivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -51,6 +56,7 @@ public actor NetworkController {
         loaded = try await ensurePredefined(loaded)
         for n in loaded { networks[n.id] = n }
         try await restoreEndpoints()
+        await restorePorts()
         for (name, driver) in drivers.sorted(by: { $0.key < $1.key }) {
             let mine = networks.values.filter { $0.driver == name }.sorted { $0.record.created < $1.record.created }
             do {
@@ -60,6 +66,7 @@ public actor NetworkController {
                 throw BerthError.internalError("cannot restore the \(name) networks in the kernel: \(error)", cause: error)
             }
         }
+        try await rebuildFirewall()
         logger.info("networks ready", metadata: ["count": "\(networks.count)"])
     }
 
@@ -81,7 +88,7 @@ public actor NetworkController {
         let bip = config.bip ?? CIDR("172.17.0.1/16")!
         let bridgeSubnet = SubnetConfig(subnet: bip.network, gateway: bip.address)
         let bridgeOptions = [
-            BridgeOptions.defaultBridge: "true", BridgeOptions.enableICC: "true",
+            BridgeOptions.defaultBridge: "true", BridgeOptions.enableICC: String(config.icc),
             BridgeOptions.enableIPMasquerade: "true", BridgeOptions.hostBindingIPv4: "0.0.0.0",
             BridgeOptions.name: config.defaultBridgeName, BridgeOptions.mtu: String(config.mtu),
         ]

@@ -1,3 +1,5 @@
+import BerthCore
+
 /// A container as Berth persists it: what the user asked for and where it stands.
 public struct ContainerRecord: Codable, Hashable, Sendable {
     /// A network the container joins, with its `--ip`, `--ip6`, `--alias` and MAC requests.
@@ -74,6 +76,18 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
         set { storedExposedPorts = newValue.isEmpty ? nil : newValue }
     }
     private var storedExposedPorts: [String]?
+    /// `HostConfig.PortBindings` (`-p`), in the order given; optional in storage as `links`.
+    public var portBindings: [PortBindingRequest] {
+        get { storedPortBindings ?? [] }
+        set { storedPortBindings = newValue.isEmpty ? nil : newValue }
+    }
+    private var storedPortBindings: [PortBindingRequest]?
+    /// `HostConfig.PublishAllPorts` (`-P`): every exposed port gets a host port of Berth's choosing.
+    public var publishAllPorts: Bool {
+        get { storedPublishAll ?? false }
+        set { storedPublishAll = newValue ? true : nil }
+    }
+    private var storedPublishAll: Bool?
     /// `StdinOnce`: stdin closes when the first attached client ends its input.
     public var stdinOnce: Bool {
         get { storedStdinOnce ?? false }

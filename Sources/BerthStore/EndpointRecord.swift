@@ -1,3 +1,5 @@
+import BerthCore
+
 /// A container's attachment to a network, as Berth persists it so that a restart knows
 /// which addresses are taken and which interfaces are its own.
 public struct EndpointRecord: Codable, Hashable, Sendable {
@@ -26,6 +28,13 @@ public struct EndpointRecord: Codable, Hashable, Sendable {
     public var requestedIPv6: String
     /// Join order within the sandbox; the lowest carries the default route.
     public var order: Int
+    /// Ports published through this endpoint (the one carrying the sandbox's default route);
+    /// optional in storage so endpoints saved before ports existed still load.
+    public var ports: [PublishedPort] {
+        get { storedPorts ?? [] }
+        set { storedPorts = newValue.isEmpty ? nil : newValue }
+    }
+    private var storedPorts: [PublishedPort]?
 
     public init(
         id: String, networkID: String, containerID: String, containerName: String, sandboxKey: String,

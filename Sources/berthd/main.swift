@@ -26,6 +26,14 @@ struct Berthd: AsyncParsableCommand {
     var dns: [String] = []
     @Option(name: .customLong("host-gateway-ip"), help: "Address for the special 'host-gateway' in --add-host.")
     var hostGatewayIP: String?
+    @Option(help: "Program Berth's nftables table (isolation, NAT, published ports): true or false.")
+    var iptables = true
+    @Option(name: .customLong("ip-forward"), help: "Turn on IP forwarding in the daemon's namespace: true or false.")
+    var ipForward = true
+    @Option(name: .customLong("ip-masq"), help: "Masquerade traffic leaving the host from bridge networks: true or false.")
+    var ipMasq = true
+    @Option(help: "Let containers on the default bridge talk to each other: true or false.")
+    var icc = true
     @Flag(name: [.customShort("D"), .long], help: "Debug logging.")
     var debug = false
 
@@ -34,7 +42,8 @@ struct Berthd: AsyncParsableCommand {
             let config = try DaemonOptions.config(
                 host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
                 defaultAddressPools: defaultAddressPool, mtu: mtu, dns: dns,
-                hostGatewayIP: hostGatewayIP, debug: debug)
+                hostGatewayIP: hostGatewayIP, firewall: .init(iptables: iptables, ipForward: ipForward, ipMasq: ipMasq, icc: icc),
+                debug: debug)
             try await Daemon(config: config).run()
         } catch {
             DaemonOptions.fail(BerthError.wrap(error).message)

@@ -89,6 +89,8 @@ struct ContainerHandlers: Sendable {
         spec.extraHosts = body.extraHosts
         spec.links = body.links
         spec.exposedPorts = body.exposedPorts
+        spec.portBindings = body.portBindings
+        spec.publishAllPorts = body.publishAllPorts
         spec.endpoints = body.endpoints.map {
             .init(network: $0.network, ipv4: $0.ipv4, ipv6: $0.ipv6, aliases: $0.aliases, macAddress: $0.macAddress ?? body.macAddress)
         }

@@ -21,13 +21,13 @@ struct ContainerView {
             "StartedAt": .string(Self.time(c.startedAt)), "FinishedAt": .string(Self.time(c.finishedAt)),
         ])
         let hostConfig: JSONValue = .obj([
-            "NetworkMode": .string(c.networkMode), "PortBindings": .object([]),
+            "NetworkMode": .string(c.networkMode), "PortBindings": portBindings,
             "RestartPolicy": .obj(["Name": .string("no"), "MaximumRetryCount": .int(0)]),
             "AutoRemove": .bool(c.autoRemove), "Dns": .array(c.dns.map { .string($0) }),
             "DnsOptions": .array(c.dnsOptions.map { .string($0) }), "DnsSearch": .array(c.dnsSearch.map { .string($0) }),
             "ExtraHosts": c.extraHosts.isEmpty ? .null : .array(c.extraHosts.map { .string($0) }),
             "Links": c.links.isEmpty ? .null : .array(c.links.map { .string("/\($0.name):/\(c.name)/\($0.alias)") }),
-            "PublishAllPorts": .bool(false),
+            "PublishAllPorts": .bool(c.publishAllPorts),
         ])
         var config: JSONValue = .obj([
             "Hostname": .string(c.hostname), "Domainname": .string(c.domainname), "User": .string(c.user),
@@ -61,7 +61,7 @@ struct ContainerView {
         var m: [JSONValue.Member] = [
             .init("Bridge", .string("")), .init("SandboxID", .string(running ? c.id : "")),
             .init("HairpinMode", .bool(false)), .init("LinkLocalIPv6Address", .string("")),
-            .init("LinkLocalIPv6PrefixLen", .int(0)), .init("Ports", .object([])),
+            .init("LinkLocalIPv6PrefixLen", .int(0)), .init("Ports", ports),
             .init("SandboxKey", .string(running && c.networkMode != "host" ? sandboxKey : "")),
             .init("SecondaryIPAddresses", .null), .init("SecondaryIPv6Addresses", .null),
         ]
@@ -87,6 +87,52 @@ struct ContainerView {
         }
         m.append(.init("Networks", .object(nets)))
         return .object(m)
+    }
+
+    /// The ports published through the container's endpoints, in dockerd's order.
+    var published: [PublishedPort] { endpoints.flatMap(\.endpoint.ports).sorted() }
+
+    /// Keys sorted as Go sorts map keys (as strings), so `443/tcp` comes before `80/tcp`.
+    static func goSorted(_ keys: some Sequence<String>) -> [String] { Set(keys).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+
+    /// `HostConfig.PortBindings` as the user gave them: `{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}`.
+    private var portBindings: JSONValue {
+        let keys = Self.goSorted(c.portBindings.map(\.portKey))
+        return .object(keys.map { key in
+            .init(key, .array(c.portBindings.filter { $0.portKey == key }.map {
+                .obj(["HostIp": .string($0.hostIP), "HostPort": .string($0.hostPort)])
+            }))
+        })
+    }
+
+    /// `NetworkSettings.Ports` of a running container: each exposed port with its host bindings,
+    /// or null when it is not published. Empty when the container does not run, as in dockerd.
+    private var ports: JSONValue {
+        guard c.status == .running else { return .object([]) }
+        let published = self.published
+        let keys = Self.goSorted(c.exposedPorts + published.map(\.portKey))
+        return .object(keys.map { key in
+            let bound = published.filter { $0.portKey == key }
+            return .init(key, bound.isEmpty ? .null : .array(bound.map {
+                .obj(["HostIp": .string($0.hostIP), "HostPort": .string(String($0.hostPort))])
+            }))
+        })
+    }
+
+    /// `Ports` of `GET /containers/json`: one entry per binding, and one per exposed port without.
+    private var portSummary: [JSONValue] {
+        guard c.status == .running else { return [] }
+        let published = self.published
+        var out: [JSONValue] = published.map {
+            .obj(["IP": .string($0.hostIP), "PrivatePort": .int(Int64($0.containerPort)),
+                  "PublicPort": .int(Int64($0.hostPort)), "Type": .string($0.proto.rawValue)])
+        }
+        let bound = Set(published.map(\.portKey))
+        for key in c.exposedPorts where !bound.contains(key) {
+            let parts = key.split(separator: "/")
+            out.append(.obj(["PrivatePort": .int(Int64(parts.first.flatMap { Int($0) } ?? 0)), "Type": .string(parts.count > 1 ? String(parts[1]) : "tcp")]))
+        }
+        return out
     }
 
     private static func addressFields(_ e: EndpointRecord?) -> [(String, JSONValue)] {
@@ -119,7 +165,7 @@ struct ContainerView {
         return .obj([
             "Id": .string(c.id), "Names": .array([.string("/" + c.name)]), "Image": .string(c.imageReference),
             "ImageID": .string(c.imageID), "Command": .string(command), "Created": .int(c.created / 1_000_000_000),
-            "Ports": .array([]), "Labels": .stringMap(c.labels), "State": .string(c.status.rawValue),
+            "Ports": .array(portSummary), "Labels": .stringMap(c.labels), "State": .string(c.status.rawValue),
             "Status": .string(status(now: now)), "HostConfig": .obj(["NetworkMode": .string(c.networkMode)]),
             "NetworkSettings": .obj(["Networks": .object(nets)]), "Mounts": .array([]),
         ])

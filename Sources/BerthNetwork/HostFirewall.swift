@@ -1,0 +1,88 @@
+import BerthCore
+import BerthFirewall
+import Logging
+
+/// Berth's firewall in the daemon's namespace: the `inet berth` table (`HostRules`) kept in step
+/// with the networks and published ports, and the sysctls bridges need (forwarding,
+/// `route_localnet` for ports reached through 127.0.0.1, bridge-nf-call-iptables for ICC off).
+///
+/// Every change is one nftables transaction. `NetworkController` calls it after its own
+/// reservations and rebuilds the whole table from its state when an incremental change fails
+/// (someone flushed the table by hand, say).
+public struct HostFirewall: Sendable {
+    /// Daemon settings (`--ip-forward`, `--ip-masq`).
+    public struct Settings: Sendable {
+        /// `--ip-forward`: turn on IPv4 (and, with IPv6 networks, IPv6) forwarding.
+        public var ipForward = true
+        /// `--ip-masq`: masquerade at all (per network: enable_ip_masquerade).
+        public var ipMasquerade = true
+
+        public init() {}
+    }
+
+    let nft: any NFTables
+    let settings: Settings
+    let logger: Logger
+
+    public init(nft: any NFTables, settings: Settings = Settings(), logger: Logger) {
+        self.nft = nft
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Builds the whole table from scratch (at daemon start, or to recover).
+    func rebuild(networks: [FirewallNetwork], ports: [PublishedPort]) async throws {
+        try await prepareKernel(networks)
+        try await nft.apply(HostRules.rebuild(networks: networks, ports: ports), in: .host)
+    }
+
+    /// Sysctls for `networks` (and forwarding when on): best effort where the kernel lacks a knob.
+    func prepareKernel(_ networks: [FirewallNetwork]) async throws {
+        var sysctls: [(key: String, value: String)] = []
+        if settings.ipForward {
+            sysctls.append(("net.ipv4.ip_forward", "1"))
+            if networks.contains(where: { $0.subnets.contains { $0.family == .v6 } }) {
+                sysctls.append(("net.ipv6.conf.all.forwarding", "1"))
+            }
+        }
+        for n in networks {
+            sysctls.append(("/proc/sys/net/ipv4/conf/\(n.bridge)/route_localnet", "1"))
+        }
+        if networks.contains(where: { !$0.icc }) {
+            // ICC off is enforced in the forward chain, which sees traffic within a bridge only
+            // when bridge netfilter hands it to IP netfilter.
+            sysctls.append(("net.bridge.bridge-nf-call-iptables", "1"))
+            sysctls.append(("net.bridge.bridge-nf-call-ip6tables", "1"))
+        }
+        for item in sysctls {
+            do {
+                try await NetworkNamespace.setSysctls([item])
+            } catch {
+                logger.warning("cannot set \(item.key)=\(item.value): \(error)")
+            }
+        }
+    }
+
+    /// Adds a network's elements.
+    func add(_ network: FirewallNetwork) async throws {
+        try await prepareKernel([network])
+        try await nft.apply(HostRules.add(HostRules.elements(of: network)), in: .host)
+    }
+
+    /// Removes a network's elements.
+    func remove(_ network: FirewallNetwork) async throws {
+        try await nft.apply(HostRules.delete(HostRules.elements(of: network)), in: .host)
+    }
+
+    /// Programs published ports.
+    func publish(_ ports: [PublishedPort]) async throws {
+        guard !ports.isEmpty else { return }
+        try await nft.apply(HostRules.add(ports.flatMap(HostRules.elements(of:))), in: .host)
+    }
+
+    /// Removes published ports.
+    func unpublish(_ ports: [PublishedPort]) async throws {
+        guard !ports.isEmpty else { return }
+        try await nft.apply(HostRules.delete(ports.flatMap(HostRules.elements(of:))), in: .host)
+    }
+}

@@ -1,0 +1,106 @@
+import BerthCore
+import BerthFirewall
+import BerthStore
+
+extension NetworkController {
+    /// The firewall's view of a bridge network; nil for other drivers.
+    func firewallNetwork(_ n: Network) -> FirewallNetwork? {
+        guard n.driver == "bridge" else { return nil }
+        let options = n.record.options
+        return FirewallNetwork(
+            bridge: n.bridgeName, subnets: n.subnets.map(\.subnet),
+            icc: options[BridgeOptions.enableICC].flatMap(GoBool.parse) ?? true,
+            masquerade: (options[BridgeOptions.enableIPMasquerade].flatMap(GoBool.parse) ?? true) && (firewall?.settings.ipMasquerade ?? true),
+            isInternal: n.record.internalNetwork)
+    }
+
+    /// Every published port of every endpoint.
+    var publishedPorts: [PublishedPort] {
+        endpoints.values.flatMap(\.ports)
+    }
+
+    /// Rebuilds Berth's table from the controller's state (start, or recovery).
+    func rebuildFirewall() async throws {
+        guard let firewall else { return }
+        let nets = networks.values.sorted { $0.record.created < $1.record.created }.compactMap(firewallNetwork)
+        do {
+            try await firewall.rebuild(networks: nets, ports: publishedPorts)
+        } catch {
+            throw BerthError.internalError("cannot program the firewall: \(error)", cause: error)
+        }
+    }
+
+    /// Applies an incremental firewall change. If it fails (the table was changed behind Berth's
+    /// back), rebuilds the whole table from the controller's state, then, for a change that adds
+    /// what the state does not hold yet (`retry`), applies it once more.
+    func changeFirewall(_ what: String, retry: Bool, _ change: @Sendable (HostFirewall) async throws -> Void) async throws {
+        guard let firewall else { return }
+        do {
+            try await change(firewall)
+        } catch {
+            logger.warning("firewall: \(what) failed (\(error)); rebuilding Berth's table")
+            try await rebuildFirewall()
+            if retry { try await change(firewall) }
+        }
+    }
+
+    /// Reads the ephemeral port range and takes the ports stored endpoints hold.
+    func restorePorts() async {
+        if let text = await NetworkNamespace.readSysctl("net.ipv4.ip_local_port_range") {
+            let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
+            if parts.count == 2, parts[0] > 0, parts[0] <= parts[1], parts[1] <= 65535 {
+                portAllocator.ephemeral = parts[0]...parts[1]
+            }
+        }
+        for e in endpoints.values where !e.ports.isEmpty {
+            portAllocator.restore(e.ports, owner: e.id)
+        }
+    }
+
+    /// Turns `-p`/`-P` requests into host ports for an endpoint, reserving them at once (no
+    /// await). A request without host address publishes on the network's host binding address
+    /// (`host_binding_ipv4`, else `0.0.0.0`) and, when the container has IPv6 here, on `::` with
+    /// the same port. Throws dockerd's errors; on a throw nothing stays reserved.
+    func allocatePorts(
+        _ requests: [PortBindingRequest], network: Network, endpoint: EndpointRecord
+    ) throws(BerthError) -> [PublishedPort] {
+        let v4 = endpoint.ipv4Address.split(separator: "/").first.map(String.init)
+        let v6 = endpoint.ipv6Address.split(separator: "/").first.map(String.init)
+        let binding = network.record.options[BridgeOptions.hostBindingIPv4].flatMap { IPAddress($0) }
+        var out: [PublishedPort] = []
+        do throws(BerthError) {
+            for r in requests {
+                var hostIPs: [IPAddress]
+                if r.hostIP.isEmpty {
+                    if let binding, binding.value != 0 {
+                        hostIPs = [binding]
+                    } else {
+                        hostIPs = (v4 == nil ? [] : [IPAddress("0.0.0.0")!]) + (v6 == nil ? [] : [IPAddress("::")!])
+                    }
+                } else {
+                    guard let ip = IPAddress(r.hostIP) else { throw .invalidArgument("invalid IP address: \(r.hostIP)") }
+                    hostIPs = [ip]
+                }
+                guard !hostIPs.isEmpty else { continue }
+                for ip in hostIPs where (ip.family == .v4 ? v4 : v6) == nil {
+                    throw .invalidArgument(
+                        "cannot publish \(r.portKey) on \(ip): container \(endpoint.containerName) has no IPv\(ip.family == .v4 ? 4 : 6) address on network \(network.name)")
+                }
+                let port = try portAllocator.allocate(proto: r.proto, hostIPs: hostIPs, range: r.hostPortRange, owner: endpoint.id)
+                for ip in hostIPs {
+                    out.append(PublishedPort(
+                        proto: r.proto, hostIP: ip.description, hostPort: port,
+                        containerIP: (ip.family == .v4 ? v4 : v6) ?? "", containerPort: r.containerPort))
+                }
+            }
+        } catch {
+            portAllocator.release(owner: endpoint.id)
+            if error.code == .internalError {
+                throw BerthError.internalError(
+                    "driver failed programming external connectivity on endpoint \(endpoint.containerName) (\(endpoint.id)): \(error.message)")
+            }
+            throw error
+        }
+        return out
+    }
+}
