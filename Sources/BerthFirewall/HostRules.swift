@@ -26,6 +26,11 @@ public enum HostRules {
     public struct Element: Hashable, Sendable {
         public var set: String
         public var text: String
+
+        public init(set: String, text: String) {
+            self.set = set
+            self.text = text
+        }
     }
 
     /// Sets and maps with their declarations.

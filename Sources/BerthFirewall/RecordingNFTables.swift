@@ -11,7 +11,7 @@ public final class RecordingNFTables: NFTables {
 
     private struct State {
         var applied: [Applied] = []
-        var failNext: FirewallError?
+        var failures: [FirewallError] = []
         var answers: [String: String] = [:]
     }
 
@@ -22,15 +22,16 @@ public final class RecordingNFTables: NFTables {
     /// Every applied script, in order.
     public var applied: [Applied] { state.withLock { $0.applied } }
 
-    /// Makes the next `apply` throw `error` (and record nothing, as a refused transaction changes nothing).
-    public func failNext(_ error: FirewallError) { state.withLock { $0.failNext = error } }
+    /// Makes the next `apply` not yet told to fail throw `error` (and record nothing, as a refused
+    /// transaction changes nothing); calls queue up, one failure per apply.
+    public func failNext(_ error: FirewallError) { state.withLock { $0.failures.append(error) } }
 
     /// Sets what `query(command)` returns.
     public func answer(_ command: String, with output: String) { state.withLock { $0.answers[command] = output } }
 
     public func apply(_ script: String, in target: FirewallTarget) async throws(FirewallError) {
         let failure: FirewallError? = state.withLock { s in
-            if let f = s.failNext { s.failNext = nil; return f }
+            if !s.failures.isEmpty { return s.failures.removeFirst() }
             s.applied.append(Applied(target: target, script: script))
             return nil
         }
