@@ -128,9 +128,37 @@ final class DaemonSandbox: @unchecked Sendable {
     /// Starts a long-running command inside the daemon's namespace (a fake upstream server); it is
     /// stopped at `close()`.
     func startInNamespace(_ args: [String]) throws {
+        try startIn(namespace: namespace, args)
+    }
+
+    /// An "outside" host for this daemon: a namespace of its own joined to the daemon's namespace by
+    /// a veth pair, the daemon's end 10.99.0.1/24 and the outside's 10.99.0.2/24, with no route to
+    /// any container subnet (so only masquerading or DNAT can carry traffic). Removed at `close()`.
+    /// Returns the outside namespace's name.
+    func makeOutside() throws -> String {
+        let outside = "berth-x-\(tag)"
+        try Shell.must("/usr/sbin/ip", ["netns", "add", outside])
+        cleanups.append { _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", outside]) }
+        let ip = "/usr/sbin/ip"
+        try Shell.must(ip, ["link", "add", "bx-\(tag)", "netns", namespace, "type", "veth", "peer", "name", "bo-\(tag)", "netns", outside])
+        try Shell.must(ip, ["-n", namespace, "addr", "add", "10.99.0.1/24", "dev", "bx-\(tag)"])
+        try Shell.must(ip, ["-n", namespace, "link", "set", "bx-\(tag)", "up"])
+        try Shell.must(ip, ["-n", outside, "addr", "add", "10.99.0.2/24", "dev", "bo-\(tag)"])
+        try Shell.must(ip, ["-n", outside, "link", "set", "bo-\(tag)", "up"])
+        try Shell.must(ip, ["-n", outside, "link", "set", "lo", "up"])
+        return outside
+    }
+
+    /// Starts a long-running command in namespace `ns` (`ip netns exec`), stopped at `close()`.
+    func startIn(namespace ns: String, _ args: [String]) throws {
+        try startProcess("/usr/sbin/ip", ["netns", "exec", ns] + args)
+    }
+
+    /// Starts a long-running process (a test server), killed at `close()`.
+    func startProcess(_ path: String, _ args: [String]) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", namespace] + args
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
