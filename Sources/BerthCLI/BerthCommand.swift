@@ -10,7 +10,7 @@ public struct BerthCommand: ParsableCommand {
         subcommands: [
             NetworkCommand.self, ContainerRun.self, ContainerPs.self, ContainerExec.self, ContainerLogs.self,
             ContainerInspect.self, ContainerStop.self, ContainerKill.self, ContainerRm.self, ContainerWait.self,
-            ContainerAttach.self, ContainerCreate.self, ContainerStart.self, VersionCommand.self,
+            ContainerAttach.self, ContainerCreate.self, ContainerStart.self, ContainerPort.self, VersionCommand.self,
         ])
 
     public init() {}

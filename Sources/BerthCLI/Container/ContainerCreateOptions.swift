@@ -33,6 +33,10 @@ struct ContainerCreateOptions: ParsableArguments {
     var link: [String] = []
     @Option(help: "Expose a port or a range of ports.")
     var expose: [String] = []
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a container's port(s) to the host.")
+    var publish: [String] = []
+    @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish all exposed ports to random ports.")
+    var publishAll = false
 
     /// Creates the container and returns its id; errors exit with `code` (run: 125, create: 1).
     func create(client: EngineClient, image: String, command: [String], attached: Bool, code: Int32) throws -> String {
@@ -52,13 +56,29 @@ struct ContainerCreateOptions: ParsableArguments {
             .init("NetworkMode", .string(mode)), .init("AutoRemove", .bool(rm && !attached)), .init("Dns", .array(dns.map { .string($0) })),
             .init("ExtraHosts", .array(addHost.map { .string($0) })), .init("Links", .array(link.map { .string($0) })),
         ]
+        var bindings: [PublishSpec.Binding] = []
+        do {
+            for p in publish { bindings += try PublishSpec.parse(p) }
+        } catch {
+            throw CLIError("berth: " + error.description, code: code)
+        }
+        if network == "host" && !bindings.isEmpty {
+            Console.err("WARNING: Published ports are discarded when using host network mode")
+        }
+        var keys: [String] = []
+        for b in bindings where !keys.contains(b.key) { keys.append(b.key) }
+        host.append(.init("PortBindings", .object(keys.map { key in
+            .init(key, .array(bindings.filter { $0.key == key }.map { .obj(["HostIp": .string($0.hostIP), "HostPort": .string($0.hostPort)]) }))
+        })))
+        host.append(.init("PublishAllPorts", .bool(publishAll)))
+        let exposed = expose.map { $0.contains("/") ? $0 : $0 + "/tcp" } + keys.filter { k in !expose.contains { ($0.contains("/") ? $0 : $0 + "/tcp") == k } }
         if tty, let size = Terminal.size() { host.append(.init("ConsoleSize", .array([.int(Int64(size.rows)), .int(Int64(size.cols))]))) }
         let body: JSONValue = .obj([
             "Hostname": .string(hostname ?? ""), "Env": .array(env.map { .string($0) }),
             "Cmd": command.isEmpty ? .null : .array(command.map { .string($0) }), "Image": .string(image),
             "Tty": .bool(tty), "OpenStdin": .bool(interactive), "StdinOnce": .bool(interactive && attached),
             "AttachStdin": .bool(interactive && attached), "AttachStdout": .bool(attached), "AttachStderr": .bool(attached),
-            "ExposedPorts": .object(expose.map { .init($0.contains("/") ? $0 : $0 + "/tcp", .object([])) }),
+            "ExposedPorts": .object(exposed.map { .init($0, .object([])) }),
             "HostConfig": .object(host),
             "NetworkingConfig": .obj(["EndpointsConfig": .object([.init(mode, .object(endpoint))])]),
         ])

@@ -36,6 +36,18 @@ struct ContainerPs: ParsableCommand {
         }
     }
 
+    /// The PORTS column: `0.0.0.0:8080->80/tcp` per binding and `90/tcp` per exposed port
+    /// without one (dockerd's ranges are not folded together here).
+    static func ports(_ items: [JSONValue]) -> String {
+        items.map { p -> String in
+            var privatePort: Int64 = 0
+            if case .int(let v) = p["PrivatePort"] ?? .null { privatePort = v }
+            let type = p["Type"]?.stringValue ?? "tcp"
+            guard let ip = p["IP"]?.stringValue, case .int(let pub) = p["PublicPort"] ?? .null else { return "\(privatePort)/\(type)" }
+            return "\(ip.contains(":") ? "[\(ip)]" : ip):\(pub)->\(privatePort)/\(type)"
+        }.sorted(by: ContainerPort.naturalLess).joined(separator: ", ")
+    }
+
     /// The docker CLI's `containerContext`.
     static func context(_ c: JSONValue, noTrunc: Bool, now: Timestamp) -> TemplateRecord {
         let id = c["Id"]?.stringValue ?? ""
@@ -51,7 +63,7 @@ struct ContainerPs: ParsableCommand {
                 "ID": .string(noTrunc ? id : Identifier.short(id)), "Image": .string(c["Image"]?.stringValue ?? ""),
                 "Command": .string("\"\(command)\""),
                 "RunningFor": .string(HumanDuration.describe(seconds: now.seconds - created) + " ago"),
-                "Status": .string(c["Status"]?.stringValue ?? ""), "Ports": .string(""),
+                "Status": .string(c["Status"]?.stringValue ?? ""), "Ports": .string(ports(c["Ports"]?.arrayValue ?? [])),
                 "Names": .string(names.joined(separator: ",")), "Networks": .string(networks),
                 "State": .string(c["State"]?.stringValue ?? ""),
             ])
