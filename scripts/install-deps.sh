@@ -21,7 +21,7 @@ if [ -z "$docker_cli" ] && [ "$what" != build ]; then want docker.io; fi
 # Benchmarks: hyperfine for CLI timings, dnsperf against the embedded DNS; podman with netavark and
 # aardvark-dns as the peer they are measured against (run in their own namespace, never on the host's).
 # dockerd 20.10 (docker.io with its containerd) is the other peer; bench/peers.sh runs it in a namespace.
-if [ "$what" = bench ]; then want hyperfine dnsperf podman netavark aardvark-dns docker.io containerd; fi
+if [ "$what" = bench ]; then want hyperfine dnsperf iperf3 podman netavark aardvark-dns docker.io containerd; fi
 # Image tests and the demo build a busybox root filesystem from Debian's static busybox.
 if [ "$what" != build ]; then want busybox-static; fi
 # Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).

@@ -11,8 +11,11 @@ extension ContainerService {
     func refreshDNS(_ c: ContainerRecord, afterRestart: Bool = false, hostResolv: ResolvConf? = nil) async throws -> Bool {
         guard let dns, c.networkMode != "host", !c.networkMode.hasPrefix("container:") else { return false }
         var records: [DNSEndpointRecord] = []
+        var externalAccess = false
         for e in await network.endpoints(container: c.id) {
-            guard let net = try? await network.find(e.networkID), net.hasEmbeddedDNS else { continue }
+            guard let net = try? await network.find(e.networkID) else { continue }
+            externalAccess = externalAccess || !net.record.internalNetwork
+            guard net.hasEmbeddedDNS else { continue }
             records.append(DNSEndpointRecord(
                 containerID: c.id, networkID: net.id, networkName: net.name,
                 names: c.hostname == c.name || c.hostname.isEmpty ? [c.name] : [c.name, c.hostname],
@@ -29,7 +32,9 @@ extension ContainerService {
             scope: DNSClientScope(
                 networkIDs: records.map(\.networkID),
                 links: Dictionary(c.links.map { ($0.alias.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })),
-            upstreams: await upstreams(c, hostResolv: hostResolv)), rulesMayExist: afterRestart)
+            // A container only on internal networks has no way out, and its names none either: the
+            // server answers its own names and refuses to forward (SERVFAIL), as dockerd 24+ does.
+            upstreams: externalAccess ? await upstreams(c, hostResolv: hostResolv) : []), rulesMayExist: afterRestart)
         return true
     }
 

@@ -154,6 +154,16 @@ struct DNSTests {
             // On the default bridge the container gets the daemon's --dns directly.
             try run(s, "--name", "c3", "alpine", "ash")
             #expect(try exec(s, "c3", "cat", "/etc/resolv.conf").out.hasPrefix("nameserver 127.0.0.53\n"))
+
+            // Only on an internal network: its peers' names resolve, outside names are not forwarded.
+            #expect(try s.docker("network", "create", "--internal", "vault").code == 0)
+            try run(s, "--name", "v1", "--network", "vault", "alpine", "ash")
+            try run(s, "--name", "v2", "--network", "vault", "alpine", "ash")
+            #expect(try dnsq(s, "v1", "v2").hasPrefix("rcode=0 answers=172."))
+            #expect(try dnsq(s, "v1", "outside.example").hasPrefix("rcode=2"))
+            // Connected to a network with a way out as well, it forwards again.
+            #expect(try s.docker("network", "connect", "alpine-net", "v1").code == 0)
+            #expect(try dnsq(s, "v1", "outside.example") == "rcode=0 answers=198.51.100.7")
         }
     }
 }
