@@ -188,3 +188,20 @@ struct FirewallTests {
         }
     }
 }
+
+/// `berthd --iptables=false` leaves nftables alone: no table of Berth's, containers still run.
+@Suite(.serialized, .enabled(if: DaemonSandbox.isRoot && DaemonSandbox.dockerCLI != nil && BusyboxRootfs.isAvailable, "needs root, the docker CLI and busybox-static"))
+struct FirewallOffTests {
+    @Test func iptablesFalseProgramsNothing() throws {
+        try withSandbox(extraArgs: ["--iptables=false"]) { s in
+            let tar = try BusyboxRootfs(directory: s.root + "/images").busyboxTar()
+            #expect(try s.docker("import", tar, "busybox:latest").code == 0)
+            #expect(try s.docker("network", "create", "plain").code == 0)
+            let r = try s.docker("run", "-d", "--name", "c1", "--network", "plain", "-p", "8080:80", "busybox", "sleep", "100")
+            #expect(r.code == 0, "\(r.err)")
+            #expect(try s.inNamespace("nft", "list", "tables").out.contains("inet berth") == false)
+            // The mapping is still recorded and shown, as dockerd shows it without iptables.
+            #expect(try s.docker("port", "c1", "80").out == "0.0.0.0:8080\n")
+        }
+    }
+}
