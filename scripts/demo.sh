@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The main job: berthd in a sandbox network namespace (with its own mount namespace, data and
-# exec roots), then the notes' networking walkthrough with the berth CLI, as far as Berth goes
-# today. Nothing touches the machine's own network; everything is removed at the end.
+# exec roots), then the notes' networking walkthrough with the berth CLI and the docker CLI:
+# networks, containers, names, published ports. Nothing touches the machine's own network; everything is removed at the end.
 set -euo pipefail
 BIN=${BERTH_BIN_DIR:-$(swift build --show-bin-path)}
 TAG=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 NS=berth-demo-$TAG
+OUT=berth-out-$TAG        # an "outside" host: a namespace of ours joined to the daemon's by a veth pair
 ROOT=/tmp/berth-demo-$TAG
 SOCK=$ROOT/berth.sock
 export BERTH_HOST=unix://$SOCK
@@ -14,7 +15,9 @@ PID=""
 cleanup() {
   python3 "$(dirname "$0")/remove-all-containers.py" "$SOCK"
   [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+  [ -n "${WEBSRV:-}" ] && kill "$WEBSRV" 2>/dev/null
   ip netns del "$NS" 2>/dev/null || true
+  ip netns del "$OUT" 2>/dev/null || true
   rm -rf "$ROOT"
 }
 trap cleanup EXIT
@@ -105,15 +108,54 @@ if [ -n "$DOCKER" ] && [ -x /bin/busybox ]; then
   run docker exec alpine1 ping -c 1 -w 2 172.17.0.2
   run docker exec alpine4 ip route
   run docker exec alpine4 ping -c 1 172.17.0.2
-  echo "(name resolution, 'ping alpine2', arrives with the embedded DNS server: next issue)"
+  echo "(on alpine-net the embedded DNS server at 127.0.0.11 resolves container names)"
+  run docker exec alpine1 cat /etc/resolv.conf
+  run docker exec alpine1 ping -c 2 alpine2
+  run docker exec alpine1 ping -c 1 -w 2 alpine3
+  run docker exec alpine4 ping -c 1 alpine1
+  run docker exec alpine4 ping -c 1 -w 2 alpine3
+
+  echo; echo "-- Publishing a port (notes: 'Port Mapping', docker port) --"
+  echo "An outside host for the demo: namespace $OUT, 10.99.0.2, joined to berthd's namespace (10.99.0.1)."
+  ip netns add "$OUT"; ip -n "$OUT" link set lo up
+  ip link add bd-"$TAG" netns "$NS" type veth peer name bo-"$TAG" netns "$OUT"
+  ip -n "$NS" addr add 10.99.0.1/24 dev bd-"$TAG"; ip -n "$NS" link set bd-"$TAG" up
+  ip -n "$OUT" addr add 10.99.0.2/24 dev bo-"$TAG"; ip -n "$OUT" link set bo-"$TAG" up
+  run docker run -d -p 8080:80 --name web busybox sh -c 'mkdir -p /www && echo "hello from web" > /www/index.html && exec httpd -f -p 80 -h /www'
+  sleep 0.5
+  run docker ps
+  run docker port web
+  run docker port web 80
+  run docker port web 80/tcp
+  run docker port web 80/udp
+  run docker inspect -f '{{json .NetworkSettings.Ports}}' web
+  printf '\n%s$ curl http://10.99.0.1:8080/%s   # from the outside namespace\n' "$B" "$N"
+  ip netns exec "$OUT" curl -s -m 3 http://10.99.0.1:8080/ || echo "[failed]"
+  printf '\n%s$ curl http://127.0.0.1:8080/%s   # from the host (berthd'"'"'s namespace): no docker-proxy, NAT in the kernel\n' "$B" "$N"
+  ip netns exec "$NS" curl -s -m 3 http://127.0.0.1:8080/ || echo "[failed]"
+  echo "(from a container on another network, through the host's address)"
+  run docker exec alpine1 sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 10.99.0.1 8080 | tail -1'
+  run docker run -d --name e3 -p 8080:80 busybox sleep 100
+  printf '\n%s$ nft list table inet berth%s   # inside the daemon namespace: fixed rules, sets and maps\n' "$B" "$N"
+  ip netns exec "$NS" nft list table inet berth
+  echo; echo "(masquerading: a container reaches the outside host, which sees berthd's address there)"
+  ip netns exec "$OUT" python3 -c 'import socket
+t=socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(("0.0.0.0", 7000)); t.listen(4)
+while True:
+    c, p = t.accept(); c.sendall(("you are " + p[0] + "\n").encode()); c.close()' &
+  WEBSRV=$!
+  sleep 0.5
+  run docker exec alpine1 nc -w 3 10.99.0.2 7000
 
   echo; echo "-- berthd is killed; the containers keep running and a new berthd adopts them --"
   printf '\n%s$ kill -KILL <berthd>; berthd ...%s\n' "$B" "$N"
   kill -KILL "$PID"; wait "$PID" 2>/dev/null || true; PID=""
   start_daemon
   run docker ps
-  run docker exec alpine1 ping -c 1 172.18.0.4
-  run docker rm -f alpine1 alpine2 alpine3 alpine4
+  run docker exec alpine1 ping -c 1 alpine4
+  echo "(the published port survived: berthd rebuilt its table from its store)"
+  ip netns exec "$OUT" curl -s -m 3 http://10.99.0.1:8080/ || echo "[failed]"
+  run docker rm -f alpine1 alpine2 alpine3 alpine4 web e3
 fi
 
 echo; echo "== Clean up =="

@@ -6,6 +6,7 @@ import BerthStore
 import Logging
 import Testing
 
+@testable import BerthContainers
 @testable import BerthNetwork
 
 /// The host firewall without root: the rules and elements `HostRules` renders, the port
@@ -199,6 +200,31 @@ import Testing
         #expect(e.ports.count == 1)
     }
 
+    @Test func hostBindingOptionAndHostRanges() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        var spec = NetworkCreateSpec(name: "local")
+        spec.options = [BridgeOptions.hostBindingIPv4: "127.0.0.1"]
+        _ = try await c.create(spec)
+        let e = try await c.connect("local", Self.request(1, ports: [
+            PortBindingRequest(containerPort: 80, proto: .tcp, hostPort: "9000-9001"),
+            PortBindingRequest(containerPort: 81, proto: .tcp, hostPort: "9000-9001"),
+            PortBindingRequest(containerPort: 53, proto: .udp, hostIP: "0.0.0.0", hostPort: "53"),
+        ]))
+        #expect(e.ports.map { "\($0.hostIP):\($0.hostPort)->\($0.portKey)" } == [
+            "127.0.0.1:9000->80/tcp", "127.0.0.1:9001->81/tcp", "0.0.0.0:53->53/udp",
+        ])
+        #expect(f.nft.applied.last?.script == """
+            add element inet berth ports4_at { 127.0.0.1 . tcp . 9000 : 172.18.0.2 . 80, 127.0.0.1 . tcp . 9001 : 172.18.0.2 . 81 }
+            add element inet berth ports4 { udp . 53 : 172.18.0.2 . 53 }
+
+            """)
+        // Only an endpoint that carries the default route publishes.
+        let second = try await c.connect("bridge", Self.request(1, ports: [Self.http]))
+        #expect(second.ports.isEmpty)
+    }
+
     @Test func withoutIPv6OnlyTheIPv4WildcardIsBoundAndAnIPv6HostAddressIsRefused() async throws {
         let f = Fixture()
         let c = f.controller()
@@ -213,5 +239,19 @@ import Testing
         let e = try await c.connect("dual", Self.request(2, ports: [PortBindingRequest(containerPort: 80, proto: .tcp)]))
         #expect(e.ports.map(\.hostIP) == ["0.0.0.0", "::"])
         #expect(Set(e.ports.map(\.hostPort)).count == 1, "one host port for both families")
+    }
+}
+
+/// `-P`: every exposed port not bound by `-p` is published on a port of Berth's choosing.
+@Suite struct PublishAllTests {
+    @Test func publishAllAddsTheExposedPortsNotAlreadyBound() {
+        var c = ContainerRecord(id: "x", name: "web", created: 0, imageReference: "busybox", imageID: "sha256:x", hostname: "x")
+        c.exposedPorts = ["53/udp", "80/tcp", "90/tcp"]
+        c.portBindings = [PortBindingRequest(containerPort: 80, proto: .tcp, hostPort: "8080")]
+        #expect(ContainerService.portRequests(c) == c.portBindings, "without -P only the -p bindings")
+        c.publishAllPorts = true
+        #expect(ContainerService.portRequests(c) == c.portBindings + [
+            PortBindingRequest(containerPort: 53, proto: .udp), PortBindingRequest(containerPort: 90, proto: .tcp),
+        ])
     }
 }
