@@ -189,6 +189,31 @@ struct FirewallTests {
     }
 }
 
+extension FirewallTests {
+    /// On an IPv6 network `-p 8081:80` binds both families with one host port, reached over IPv6
+    /// from outside (ip6 DNAT), and containers reach the outside over IPv6 (masqueraded).
+    @Test func ipv6PublishedPortsAndMasquerading() throws {
+        try withSandbox { s in
+            try importImage(s)
+            let outside = try s.makeOutside()
+            let ip = "/usr/sbin/ip"
+            _ = try Shell.must(ip, ["-n", s.namespace, "-6", "addr", "add", "fd99::1/64", "dev", "bx-\(s.tag)", "nodad"])
+            _ = try Shell.must(ip, ["-n", outside, "-6", "addr", "add", "fd99::2/64", "dev", "bo-\(s.tag)", "nodad"])
+            try s.startIn(namespace: outside, ["python3", Self.tools + "/peer-echo.py", "7000"])
+            #expect(try s.docker("network", "create", "--ipv6", "six").code == 0)
+            try run(s, "--name", "web6", "--network", "six", "-p", "8081:80")
+            try serve(s, in: "web6", port: 80)
+            #expect(try s.docker("port", "web6", "80").out == "0.0.0.0:8081\n[::]:8081\n")
+            let fromOutside = ["/usr/sbin/ip", "netns", "exec", outside]
+            #expect(try waitServing { try ask(fromOutside, "tcp", "fd99::1", 8081) } == "tcp fd99::2")
+            let v4 = try ask(fromOutside, "tcp", "10.99.0.1", 8081)
+            #expect(v4 == "tcp 10.99.0.2", "\(v4)")
+            // Out over IPv6: the outside host sees the daemon's address there.
+            #expect(try waitServing { try ask(s, from: "web6", "tcp", "fd99::2", 7000) } == "tcp fd99::1")
+        }
+    }
+}
+
 /// `berthd --iptables=false` leaves nftables alone: no table of Berth's, containers still run.
 @Suite(.serialized, .enabled(if: DaemonSandbox.isRoot && DaemonSandbox.dockerCLI != nil && BusyboxRootfs.isAvailable, "needs root, the docker CLI and busybox-static"))
 struct FirewallOffTests {

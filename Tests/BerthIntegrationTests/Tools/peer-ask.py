@@ -5,7 +5,7 @@ import socket, sys
 proto, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 try:
     if proto == "udp":
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(2)
         s.sendto(b"?", (host, port))
         print(s.recvfrom(200)[0].decode().strip())
