@@ -26,7 +26,9 @@ extension NetworkController {
         do {
             try await firewall.rebuild(networks: nets, ports: publishedPorts)
         } catch {
-            throw BerthError.internalError("cannot program the firewall: \(error)", cause: error)
+            throw BerthError.internalError(
+                "cannot program the firewall: \(error) (berthd --iptables=false runs without Berth's firewall: no isolation, NAT or published ports)",
+                cause: error)
         }
     }
 
