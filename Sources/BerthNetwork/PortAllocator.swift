@@ -14,6 +14,8 @@ public struct PortAllocator: Sendable {
 
     /// Holders of each port: host address → owner (an endpoint id).
     private var used: [Key: [String: String]] = [:]
+    /// The ports each owner holds, so a release does not walk every held port.
+    private var held: [String: [Key]] = [:]
     /// Where the search for a free ephemeral port resumes, per protocol (dockerd hands them out in turn).
     private var cursor: [PortProtocol: Int] = [:]
     /// Ports Berth picks from when none is given (`/proc/sys/net/ipv4/ip_local_port_range`).
@@ -50,28 +52,34 @@ public struct PortAllocator: Sendable {
             port = p
         } else {
             let start = min(max(cursor[proto] ?? ephemeral.lowerBound, ephemeral.lowerBound), ephemeral.upperBound)
-            let order = Array(start...ephemeral.upperBound) + Array(ephemeral.lowerBound..<start)
-            guard let p = order.first(where: { isFree($0, proto: proto, hostIPs: hostIPs) }) else {
+            let lower = ephemeral.lowerBound, count = ephemeral.count
+            // From the cursor to the end of the range, then round from its start.
+            let candidates = (0..<count).lazy.map { lower + (start - lower + $0) % count }
+            guard let p = candidates.first(where: { isFree($0, proto: proto, hostIPs: hostIPs) }) else {
                 throw .internalError("no free host port left for \(proto.rawValue) in \(ephemeral.lowerBound)-\(ephemeral.upperBound): all ports are allocated")
             }
             port = p
             cursor[proto] = p == ephemeral.upperBound ? ephemeral.lowerBound : p + 1
         }
-        for ip in hostIPs { used[Key(family: ip.family, proto: proto, port: port), default: [:]][ip.description] = owner }
+        for ip in hostIPs { hold(Key(family: ip.family, proto: proto, port: port), ip.description, owner) }
         return port
     }
 
     /// Takes ports already programmed (restore at start); conflicts are kept as they are.
     public mutating func restore(_ ports: [PublishedPort], owner: String) {
-        for p in ports {
-            used[Key(family: p.family, proto: p.proto, port: p.hostPort), default: [:]][p.hostIP] = owner
-        }
+        for p in ports { hold(Key(family: p.family, proto: p.proto, port: p.hostPort), p.hostIP, owner) }
+    }
+
+    private mutating func hold(_ key: Key, _ hostIP: String, _ owner: String) {
+        used[key, default: [:]][hostIP] = owner
+        held[owner, default: []].append(key)
     }
 
     /// Frees every port `owner` holds.
     public mutating func release(owner: String) {
-        for (key, holders) in used where holders.values.contains(owner) {
-            let rest = holders.filter { $0.value != owner }
+        guard let keys = held.removeValue(forKey: owner) else { return }
+        for key in keys {
+            let rest = (used[key] ?? [:]).filter { $0.value != owner }
             used[key] = rest.isEmpty ? nil : rest
         }
     }

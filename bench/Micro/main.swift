@@ -4,6 +4,8 @@ import BerthAPI
 import Foundation
 import BerthCore
 import BerthIPAM
+import BerthFirewall
+import BerthNetwork
 
 struct Stats {
     var samples: [Duration]
@@ -73,3 +75,31 @@ let body = #"{"Name":"alpine-net","Id":"8c52a0a187eb2dd0db371eacb0a73dfbc7321e16
 let parsed = try JSONParser.parse(body)
 row("JSON: parse a network inspect body", try measure(500) { _ = try JSONParser.parse(body) })
 row("JSON: render a network inspect body", measure(500) { _ = parsed.rendered() })
+
+// The host firewall: rendering the whole table for 1000 networks and 1000 published ports (a
+// daemon start), the element change of one network and of one container's port.
+let fwNetworks = (0..<1000).map { i in
+    FirewallNetwork(bridge: "br-\(String(i, radix: 16))", subnets: [pool.subnet(at: UInt128(i))])
+}
+let fwPorts = (0..<1000).map { i in
+    PublishedPort(proto: .tcp, hostIP: "0.0.0.0", hostPort: 20000 + i, containerIP: "10.0.\(i / 250).\(i % 250 + 2)", containerPort: 80)
+}
+row("nftables: render the table (1000 networks, 1000 ports)", measure(50) {
+    _ = HostRules.rebuild(networks: fwNetworks, ports: fwPorts)
+})
+row("nftables: render one network's elements", measure(500) {
+    _ = HostRules.add(HostRules.elements(of: fwNetworks[500]))
+})
+row("nftables: render one published port's element", measure(500) {
+    _ = HostRules.add(HostRules.elements(of: fwPorts[500]))
+})
+
+// Host ports: 100 ephemeral allocations and their release with 1000 ports already held.
+var ports = PortAllocator(ephemeral: 32768...60999)
+let anyV4 = IPAddress("0.0.0.0")!
+for i in 0..<1000 { _ = try ports.allocate(proto: .tcp, hostIPs: [anyV4], range: nil, owner: "held\(i)") }
+row("ports: 100 ephemeral allocations + release (1000 held)", try measure(50) {
+    var p = ports
+    for _ in 0..<100 { _ = try p.allocate(proto: .tcp, hostIPs: [anyV4], range: nil, owner: "x") }
+    p.release(owner: "x")
+})
