@@ -3,8 +3,10 @@
 # in a sandbox network namespace. Figures go to bench/results/latest.md and stdout.
 #   usage: bench/run.sh [--quick]
 # Ends with the side-by-side runs, each with its own namespaces and daemons: bench/dns.sh (the
-# embedded DNS against podman's aardvark-dns with dnsperf) and bench/peers.sh (Engine API and
-# docker CLI latency against dockerd 20.10, with ratios).
+# embedded DNS against podman's aardvark-dns with dnsperf), bench/peers.sh (Engine API and
+# docker CLI latency against dockerd 20.10, with ratios) and bench/firewall.sh (the firewall against
+# dockerd's iptables: connect latency and rule counts with up to 1000 networks, iperf3 through a
+# published port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
@@ -47,3 +49,6 @@ BERTH_BIN_DIR="$BIN" bench/dns.sh ${1:+"$1"}
 echo
 # Engine API latency against dockerd 20.10: the same layout (own namespaces, daemons, cleanup).
 BERTH_BIN_DIR="$BIN" bench/peers.sh ${1:+"$1"}
+echo
+# The firewall at scale and published-port throughput against dockerd 20.10: the same layout.
+BERTH_BIN_DIR="$BIN" bench/firewall.sh ${1:+"$1"}

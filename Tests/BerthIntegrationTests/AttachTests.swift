@@ -56,6 +56,12 @@ struct AttachTests {
                 except OSError: pass
         if status is None:
             os.kill(pid, 9); os.waitpid(pid, 0); status = "hung"
+        # The CLI may have exited with its last words still in the terminal: drain them.
+        while select.select([fd], [], [], 0.3)[0]:
+            try: data = os.read(fd, 4096)
+            except OSError: break
+            if not data: break
+            out += data
         sys.stdout.write("found=%s status=%s\n" % (ok, status))
         sys.stdout.write(out.decode(errors="replace"))
         """#
