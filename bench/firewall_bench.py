@@ -43,12 +43,13 @@ def connect(args):
     ap.add_argument("--json", required=True)
     a = ap.parse_args(args)
     engines = [Engine(*s.split("=", 1)) for s in a.engine]
-    for e in engines:
-        e.holder = a.container
+    for e in engines:   # by ID, as the API is called (names resolved once, untimed)
+        e.holder = json.loads(e.call("GET", f"/containers/{a.container}/json"))["Id"]
+        e.net = json.loads(e.call("GET", f"/networks/{a.network}"))["Id"]
 
     def fn(e):
-        e.call("POST", f"/networks/{a.network}/connect", {"Container": e.holder})
-        e.call("POST", f"/networks/{a.network}/disconnect", {"Container": e.holder})
+        e.call("POST", f"/networks/{e.net}/connect", {"Container": e.holder})
+        e.call("POST", f"/networks/{e.net}/disconnect", {"Container": e.holder})
 
     samples = measure(fn, engines, a.reps, warmup=a.warmup, settle=a.settle)
     with open(a.json, "w") as f:
@@ -138,8 +139,8 @@ def latency_table(d, ns):
                   f"| {cd:.1f} s ({cd / k * 1000:.1f} ms each) | {ratio(cb, cd)} |")
     print()
     if reps is not None:
-        print(f"network connect + disconnect (POST /networks/ID/connect, then /disconnect) of a running container on "
-              f"the default bridge, to the first user network; {reps} runs per engine at each count after {warm} "
+        print(f"network connect + disconnect (POST /networks/ID/connect with the container's ID, then /disconnect) of a "
+              f"running container on the default bridge, to the first user network; {reps} runs per engine at each count after {warm} "
               f"warm-ups each, the engines taking turns run by run (A B, B A, …), an untimed 50 ms pause before "
               f"each run. Rules: in the daemon's namespace only, with one published port and two containers "
               f"running. Berth: rules in its `inet berth` table (`nft -j`), and the elements of its sets and "
