@@ -73,6 +73,31 @@ public enum NamespaceThread {
         }
     }
 
+    /// Like `run`, but `body` also hands back clean-up work that the thread does after the caller
+    /// has resumed with the outcome: closing something whose close is slow and whose result nobody
+    /// waits for (libnftables' socket, whose close waits for the kernel's RCU grace period).
+    public static func run<Value: Sendable>(
+        network: Network = .current,
+        thenCleanUp body: @escaping @Sendable () -> (outcome: Swift.Result<Value, any Swift.Error>, cleanUp: @Sendable () -> Void)
+    ) async throws -> Value {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Swift.Error>) in
+            let work = ThreadWork {
+                do {
+                    try enter(network)
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let (outcome, cleanUp) = body()
+                continuation.resume(with: outcome)
+                cleanUp()
+            }
+            if let spawnError = spawn(work) {
+                continuation.resume(throwing: spawnError)
+            }
+        }
+    }
+
     /// Moves the calling thread (a thread owned by this type, about to exit) into `network`.
     private static func enter(_ network: Network) throws {
         switch network {

@@ -58,9 +58,9 @@ public struct Daemon {
         let events = EventLog()
         let controller = NetworkController(
             store: store,
-            drivers: [BridgeDriver(netlink: netlink, logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
+            drivers: [BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
             config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool), events: events,
-            firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), settings: $0, logger: logger) })
+            firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), sysctls: LinuxSysctls(), settings: $0, logger: logger) })
         try await controller.start()
 
         let daemonID: String

@@ -22,10 +22,10 @@ public struct LinuxNFTables: NFTables {
         do {
             switch target {
             case .host:
-                return try await NamespaceThread.run { try Self.runHere(script) }
+                return try await NamespaceThread.run(thenCleanUp: { Self.runHere(script) })
             case let .namespace(path):
                 do {
-                    return try await NamespaceThread.run(network: .enterPath(path)) { try Self.runHere(script) }
+                    return try await NamespaceThread.run(network: .enterPath(path), thenCleanUp: { Self.runHere(script) })
                 } catch let error as NamespaceThread.Error {
                     throw FirewallError.namespace(path: path, reason: "\(error)")
                 } catch let error as NetworkNamespace.Error {
@@ -40,16 +40,30 @@ public struct LinuxNFTables: NFTables {
     }
 
     /// Runs `script` with a fresh libnftables context on the calling thread (in its namespace).
-    static func runHere(_ script: String) throws(FirewallError) -> String {
-        guard let ctx = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else { throw .unavailable("nft_ctx_new failed") }
-        defer { nft_ctx_free(ctx) }
+    /// The context is freed as clean-up, after the caller has its answer: freeing closes the
+    /// context's netlink socket, and the kernel makes that close wait for the RCU grace period
+    /// that ends the last transaction (4–20 ms here), which nobody needs to wait for.
+    static func runHere(_ script: String) -> (outcome: Result<String, any Error>, cleanUp: @Sendable () -> Void) {
+        guard let ctx = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
+            return (.failure(FirewallError.unavailable("nft_ctx_new failed")), {})
+        }
+        let context = Context(ctx)
         _ = nft_ctx_buffer_output(ctx)
         _ = nft_ctx_buffer_error(ctx)
         let rc = nft_run_cmd_from_buffer(ctx, script)
+        let outcome: Result<String, any Error>
         if rc != 0 {
             let message = nft_ctx_get_error_buffer(ctx).map { String(cString: $0) } ?? "error \(rc)"
-            throw .rejected(message: message, script: script)
+            outcome = .failure(FirewallError.rejected(message: message, script: script))
+        } else {
+            outcome = .success(nft_ctx_get_output_buffer(ctx).map { String(cString: $0) } ?? "")
         }
-        return nft_ctx_get_output_buffer(ctx).map { String(cString: $0) } ?? ""
+        return (outcome, { nft_ctx_free(context.pointer) })
+    }
+
+    /// A libnftables context handed to the clean-up closure (used by one thread at a time).
+    private final class Context: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
     }
 }

@@ -15,10 +15,13 @@ public struct BridgeDriver: NetworkDriver {
     public static let aliasPrefix = "berth-net:"
 
     let netlink: any RouteNetlink
+    /// Sysctls of the namespace `netlink` works in (a bridge's `disable_ipv6`).
+    let sysctls: any SysctlWriter
     let logger: Logger
 
-    public init(netlink: any RouteNetlink, logger: Logger) {
+    public init(netlink: any RouteNetlink, sysctls: any SysctlWriter, logger: Logger) {
         self.netlink = netlink
+        self.sysctls = sysctls
         self.logger = logger
     }
 
@@ -59,6 +62,16 @@ public struct BridgeDriver: NetworkDriver {
     }
 
     private func configure(_ network: Network, bridge: String) async throws {
+        if !network.subnets.contains(where: { $0.family == .v6 }) {
+            // No IPv6 on the bridge of an IPv4-only network: no link-local address and routes per
+            // bridge, which the kernel walks (fib6_ifdown) whenever any interface goes away, so
+            // removing a container's veth would get slower with every network.
+            do {
+                try await sysctls.set([("/proc/sys/net/ipv6/conf/\(bridge)/disable_ipv6", "1")])
+            } catch {
+                logger.debug("IPv6 left on for bridge \(bridge): \(error)")
+            }
+        }
         let inhibit = network.record.options[BridgeOptions.inhibitIPv4].flatMap(GoBool.parse) ?? false
         for s in network.subnets where !(inhibit && s.family == .v4) {
             try await netlink.addAddress(CIDR(address: s.gateway, prefixLength: s.subnet.prefixLength), link: bridge)

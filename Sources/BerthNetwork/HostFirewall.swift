@@ -21,11 +21,13 @@ public struct HostFirewall: Sendable {
     }
 
     let nft: any NFTables
+    let sysctls: any SysctlWriter
     let settings: Settings
     let logger: Logger
 
-    public init(nft: any NFTables, settings: Settings = Settings(), logger: Logger) {
+    public init(nft: any NFTables, sysctls: any SysctlWriter, settings: Settings = Settings(), logger: Logger) {
         self.nft = nft
+        self.sysctls = sysctls
         self.settings = settings
         self.logger = logger
     }
@@ -38,25 +40,27 @@ public struct HostFirewall: Sendable {
 
     /// Sysctls for `networks` (and forwarding when on): best effort where the kernel lacks a knob.
     func prepareKernel(_ networks: [FirewallNetwork]) async throws {
-        var sysctls: [(key: String, value: String)] = []
+        var wanted: [(key: String, value: String)] = []
         if settings.ipForward {
-            sysctls.append(("net.ipv4.ip_forward", "1"))
+            wanted.append(("net.ipv4.ip_forward", "1"))
             if networks.contains(where: { $0.subnets.contains { $0.family == .v6 } }) {
-                sysctls.append(("net.ipv6.conf.all.forwarding", "1"))
+                wanted.append(("net.ipv6.conf.all.forwarding", "1"))
             }
         }
         for n in networks {
-            sysctls.append(("/proc/sys/net/ipv4/conf/\(n.bridge)/route_localnet", "1"))
+            wanted.append(("/proc/sys/net/ipv4/conf/\(n.bridge)/route_localnet", "1"))
         }
         if networks.contains(where: { !$0.icc }) {
             // ICC off is enforced in the forward chain, which sees traffic within a bridge only
             // when bridge netfilter hands it to IP netfilter.
-            sysctls.append(("net.bridge.bridge-nf-call-iptables", "1"))
-            sysctls.append(("net.bridge.bridge-nf-call-ip6tables", "1"))
+            wanted.append(("net.bridge.bridge-nf-call-iptables", "1"))
+            wanted.append(("net.bridge.bridge-nf-call-ip6tables", "1"))
         }
-        for item in sysctls {
+        // One write batch; if something is missing, item by item so the rest still gets set.
+        if (try? await sysctls.set(wanted)) != nil { return }
+        for item in wanted {
             do {
-                try await NetworkNamespace.setSysctls([item])
+                try await sysctls.set([item])
             } catch {
                 logger.warning("cannot set \(item.key)=\(item.value): \(error)")
             }

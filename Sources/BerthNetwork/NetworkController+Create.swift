@@ -92,7 +92,7 @@ extension NetworkController {
             ipam.release(networkID: id)
             throw BerthError.internalError("cannot save network \(spec.name): \(error)", cause: error)
         }
-        networks[id] = network
+        insert(network)
         logger.info("network created", metadata: ["name": "\(spec.name)", "id": "\(Identifier.short(id))"])
         events?.publish("network", "create", id: id, attributes: ["name": spec.name, "type": driverName])
         return network
@@ -142,7 +142,7 @@ extension NetworkController {
             throw BerthError.internalError("cannot remove network \(network.name): \(error)", cause: error)
         }
         try await store.deleteNetwork(id: network.id)
-        networks[network.id] = nil
+        forget(id: network.id)
         if let fw = firewallNetwork(network) {
             do {
                 try await changeFirewall("removing network \(network.name)", retry: false) { try await $0.remove(fw) }

@@ -15,7 +15,10 @@ public actor NetworkController {
     let logger: Logger
 
     var ipam: IPAM
-    var networks: [String: Network] = [:]
+    /// Every network by id; change it through `insert`/`forget` so that the name index follows.
+    private(set) var networks: [String: Network] = [:]
+    /// Network ids by name (names are not unique through the API), for lookups by name.
+    private var idsByName: [String: [String]] = [:]
     /// Names and bridge devices claimed by changes still in flight.
     var pendingNames: Set<String> = []
     var pendingBridges: Set<String> = []
@@ -54,7 +57,7 @@ public actor NetworkController {
         var loaded = try await store.networks().map(Network.init(record:))
         for n in loaded { ipam.restore(networkID: n.id, configs: n.subnets) }
         loaded = try await ensurePredefined(loaded)
-        for n in loaded { networks[n.id] = n }
+        for n in loaded { insert(n) }
         try await restoreEndpoints()
         await restorePorts()
         for (name, driver) in drivers.sorted(by: { $0.key < $1.key }) {
@@ -143,7 +146,21 @@ public actor NetworkController {
 
     /// Finds a network by full id, exact name, or unique id prefix, as dockerd does.
     public func find(_ ref: String) throws(BerthError) -> Network {
-        try NetworkLookup.find(ref, in: Array(networks.values))
+        try NetworkLookup.find(ref, byID: networks, idsByName: idsByName)
+    }
+
+    /// Adds (or replaces) a network and indexes its name.
+    func insert(_ n: Network) {
+        if let old = networks[n.id] { idsByName[old.name]?.removeAll { $0 == n.id } }
+        networks[n.id] = n
+        idsByName[n.name, default: []].append(n.id)
+    }
+
+    /// Drops a network and its name entry.
+    func forget(id: String) {
+        guard let old = networks.removeValue(forKey: id) else { return }
+        idsByName[old.name]?.removeAll { $0 == id }
+        if idsByName[old.name]?.isEmpty == true { idsByName[old.name] = nil }
     }
 
     /// Number of endpoints attached to a network, connects in flight included.

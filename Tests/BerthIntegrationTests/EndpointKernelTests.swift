@@ -36,7 +36,7 @@ struct EndpointKernelTests {
         let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let controller = NetworkController(
             store: MemoryStore(),
-            drivers: [BridgeDriver(netlink: host, logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
+            drivers: [BridgeDriver(netlink: host, sysctls: LinuxSysctls(namespacePath: hostNS), logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
             config: NetworkConfig(), logger: quiet, sandboxes: LinuxSandboxProvider(threadPool: pool))
         try await controller.start()
         _ = try await controller.create(NetworkCreateSpec(name: "alpine-net"))

@@ -43,7 +43,7 @@ final class RecordingSandboxes: SandboxProvider {
             let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             return NetworkController(
                 store: store,
-                drivers: [BridgeDriver(netlink: netlink, logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
+                drivers: [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
                 config: NetworkConfig(), logger: quiet, sandboxes: sandboxes)
         }
     }

@@ -109,19 +109,19 @@ import Testing
         let netlink = RecordingRouteNetlink()
         let store = MemoryStore()
         let nft = RecordingNFTables()
+        let sysctls = RecordingSysctls()
         let sandboxes: RecordingSandboxes
 
         init() { sandboxes = RecordingSandboxes(host: netlink) }
 
         func controller() -> NetworkController {
             let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-            var settings = HostFirewall.Settings()
-            settings.ipForward = false  // no sysctl writes from a unit test
+            let settings = HostFirewall.Settings()
             return NetworkController(
                 store: store,
-                drivers: [BridgeDriver(netlink: netlink, logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
+                drivers: [BridgeDriver(netlink: netlink, sysctls: sysctls, logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
                 config: NetworkConfig(), logger: quiet, sandboxes: sandboxes,
-                firewall: HostFirewall(nft: nft, settings: settings, logger: quiet))
+                firewall: HostFirewall(nft: nft, sysctls: sysctls, settings: settings, logger: quiet))
         }
     }
 
@@ -142,6 +142,25 @@ import Testing
         #expect(f.nft.applied.last?.script.contains("add element inet berth bridges { \"\(net.bridgeName)\" }") == true)
         try await c.remove("front")
         #expect(f.nft.applied.last?.script.contains("delete element inet berth bridges { \"\(net.bridgeName)\" }") == true)
+    }
+
+    @Test func theKernelSettingsBridgesNeed() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        #expect(f.sysctls.written["net.ipv4.ip_forward"] == "1")
+        #expect(f.sysctls.written["/proc/sys/net/ipv4/conf/berth0/route_localnet"] == "1")
+        #expect(f.sysctls.written["/proc/sys/net/ipv6/conf/berth0/disable_ipv6"] == "1", "no IPv6 on an IPv4-only bridge")
+        #expect(f.sysctls.written["net.bridge.bridge-nf-call-iptables"] == nil, "only once a network has ICC off")
+        var quiet = NetworkCreateSpec(name: "quiet")
+        quiet.options = [BridgeOptions.enableICC: "false"]
+        _ = try await c.create(quiet)
+        #expect(f.sysctls.written["net.bridge.bridge-nf-call-iptables"] == "1")
+        var dual = NetworkCreateSpec(name: "dual")
+        dual.enableIPv6 = true
+        let d = try await c.create(dual)
+        #expect(f.sysctls.written["/proc/sys/net/ipv6/conf/\(d.bridgeName)/disable_ipv6"] == nil)
+        #expect(f.sysctls.written["net.ipv6.conf.all.forwarding"] == "1")
     }
 
     @Test func portsArePublishedOnTheGatewayEndpointAndRemovedWithIt() async throws {

@@ -16,7 +16,7 @@ import Testing
         func controller() -> NetworkController {
             NetworkController(
                 store: store,
-                drivers: [BridgeDriver(netlink: netlink, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
+                drivers: [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
                 config: config, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
     }
