@@ -70,7 +70,8 @@ let package = Package(
         .executableTarget(name: "berth", dependencies: ["BerthCLI"], swiftSettings: settings),
         // In-process micro-benchmarks (bench/README.md); `make bench` runs them.
         .executableTarget(
-            name: "berth-microbench", dependencies: ["BerthCore", "BerthIPAM", "BerthAPI", "BerthFirewall", "BerthNetwork"], path: "bench/Micro",
+            name: "berth-microbench", dependencies: ["BerthCore", "BerthIPAM", "BerthAPI", "BerthFirewall", "BerthNetwork", "BerthDNS", "BerthNetlink"],
+            path: "bench/Micro",
             swiftSettings: settings),
         .testTarget(
             name: "BerthUnitTests",

@@ -4,7 +4,9 @@ import BerthAPI
 import Foundation
 import BerthCore
 import BerthIPAM
+import BerthDNS
 import BerthFirewall
+import BerthNetlink
 import BerthNetwork
 
 struct Stats {
@@ -102,4 +104,26 @@ row("ports: 100 ephemeral allocations + release (1000 held)", try measure(50) {
     var p = ports
     for _ in 0..<100 { _ = try p.allocate(proto: .tcp, hostIPs: [anyV4], range: nil, owner: "x") }
     p.release(owner: "x")
+})
+
+// DNS: decoding a query, resolving it against 1000 containers' names, encoding the answer — the
+// embedded server's whole work for one local name.
+let dnsRecords = ServiceRecords()
+for i in 0..<1000 {
+    dnsRecords.add(DNSEndpointRecord(
+        containerID: String(repeating: "0", count: 60) + String(format: "%04x", i), networkID: "net\(i % 10)",
+        networkName: "n\(i % 10)", names: ["c\(i)"], ipv4: IPv4Address(10, 0, UInt8(i / 250), UInt8(i % 250 + 2))))
+}
+let dnsResolver = DNSResolver(records: dnsRecords)
+let dnsScope = DNSClientScope(networkIDs: ["net7"])
+let dnsQuery = try DNSMessage.query(id: 7, name: "c517", type: .A).encoded()
+row("DNS: decode + resolve + encode a local A query (1000 names)", try measure(500) {
+    let q = try DNSMessage(decoding: dnsQuery)
+    if case let .answer(reply) = dnsResolver.resolve(q, for: dnsScope) { _ = try reply.encoded() }
+})
+
+// Netlink: encoding the veth request of a container join (the peer born in the sandbox).
+row("netlink: encode a veth-into-sandbox request", try measure(500) {
+    _ = try NetlinkRequest.createVeth(name: "veth1a2b3c4", peerName: "eth0", peerNamespaceFD: 7, mtu: 1500)
+        .encoded(sequence: 1, portID: 0)
 })
