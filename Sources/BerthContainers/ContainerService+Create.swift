@@ -75,11 +75,10 @@ extension ContainerService {
         for p in run.exposedPorts ?? [] { exposed.formUnion(LegacyLinks.normalizePorts(p) ?? []) }
         // A published port is an exposed one too (the docker CLI adds it; API clients may not).
         for b in spec.portBindings { exposed.formUnion(LegacyLinks.normalizePorts(b.portKey) ?? []) }
-        if mode != "host" {
-            // dockerd keeps the bindings of a host-mode container but programs none (the CLI warns).
-            record.portBindings = spec.portBindings
-            record.publishAllPorts = spec.publishAllPorts
-        }
+        // Kept for inspect also in host mode, where dockerd programs none (the CLI warns): a
+        // host-mode container joins no network, so nothing publishes them.
+        record.portBindings = spec.portBindings
+        record.publishAllPorts = spec.publishAllPorts
         record.exposedPorts = LegacyLinks.sorted(Array(exposed)).map { "\($0.port)/\($0.proto)" }
         if record.path.isEmpty {
             throw BerthError.invalidArgument("No command specified")

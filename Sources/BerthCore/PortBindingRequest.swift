@@ -46,7 +46,8 @@ public enum PortSpec {
         guard let lo = Int(parts[0]), (0...65535).contains(lo) else { return nil }
         let hi = parts.count > 1 ? Int(parts[1]) : lo
         guard let hi, hi >= lo, hi <= 65535 else { return nil }
-        return lo == 0 && hi == 0 ? nil : lo...hi
+        // Port 0 means "any": never a host port of its own, also not as a range's start.
+        return hi == 0 ? nil : max(lo, 1)...hi
     }
 
     /// dockerd's check of a `HostPort`: empty, a port, or a range, else `invalid port specification`.

@@ -7,6 +7,8 @@ import Synchronization
 public protocol SysctlWriter: Sendable {
     /// Writes each item in turn; throws at the first that cannot be written.
     func set(_ items: [(key: String, value: String)]) async throws
+    /// Reads one value (trimmed); nil when the key does not exist.
+    func get(_ key: String) async -> String?
 }
 
 /// Writes sysctls of the daemon's own network namespace (or of the namespace pinned at
@@ -15,6 +17,11 @@ public struct LinuxSysctls: SysctlWriter {
     let namespacePath: String?
 
     public init(namespacePath: String? = nil) { self.namespacePath = namespacePath }
+
+    public func get(_ key: String) async -> String? {
+        // Reads only happen in the daemon's own namespace (ip_forward, the port range).
+        namespacePath == nil ? await NetworkNamespace.readSysctl(key) : nil
+    }
 
     public func set(_ items: [(key: String, value: String)]) async throws {
         if let namespacePath {
@@ -33,6 +40,11 @@ public final class RecordingSysctls: SysctlWriter {
 
     /// Every key written, with its last value.
     public var written: [String: String] { state.withLock { $0.written } }
+
+    /// Sets what `get` answers before anything is written (the kernel's starting value).
+    public func preset(_ key: String, _ value: String) { state.withLock { $0.written[key] = value } }
+
+    public func get(_ key: String) async -> String? { state.withLock { $0.written[key] } }
 
     /// Makes writes of `key` fail as a missing /proc/sys file would.
     public func makeMissing(_ key: String) { state.withLock { _ = $0.missing.insert(key) } }

@@ -12,8 +12,9 @@ import BerthCore
 ///   address too); no new connection from outside into a bridge except published ports.
 /// - **prerouting/output (nat)**: DNAT of published ports for traffic to any local address, from
 ///   outside, from containers (hairpin) and from the host itself, 127.0.0.1 included (the
-///   bridges get `route_localnet`; the guard chain drops loopback-addressed packets arriving on a
-///   bridge, so that exposes nothing to the bridge's neighbours).
+///   bridges get `route_localnet`; the guard chain drops loopback-addressed packets arriving on any
+///   interface but `lo`, and loopback-sourced ones arriving on a bridge, so that exposes nothing to
+///   neighbours; `::1` is left alone, as IPv6 loopback cannot be routed out).
 /// - **postrouting (nat)**: masquerading of traffic leaving the host from masquerading networks,
 ///   and of DNATed traffic from containers or loopback, so that replies come back the same way.
 public enum HostRules {
@@ -39,6 +40,7 @@ public enum HostRules {
         ("internal", "type ifname;"),
         ("icc", "type ifname . ifname;"),
         ("subnets4", "type ipv4_addr; flags interval;"),
+        ("subnets6", "type ipv6_addr; flags interval;"),
         ("masq4", "type ipv4_addr; flags interval;"),
         ("masq6", "type ipv6_addr; flags interval;"),
         ("ports4", "type inet_proto . inet_service : ipv4_addr . inet_service;"),
@@ -53,24 +55,31 @@ public enum HostRules {
             "jump \(userChain)",
             "ct state established,related accept",
             "iifname . oifname @icc accept",
-            "ct status dnat oifname @bridges iifname != @internal accept",
+            "ct status dnat oifname @bridges iifname != @internal oifname != @internal accept",
             "iifname @internal drop",
             "oifname @internal drop",
             "iifname @bridges oifname @bridges drop",
             "oifname @bridges drop",
         ]),
         ("guard", "type filter hook prerouting priority raw; policy accept;", [
-            "iifname @bridges ip daddr 127.0.0.0/8 drop",
+            // Loopback addresses never arrive from outside: published 127.0.0.1 ports stay local,
+            // and bridges with route_localnet accept no spoofed loopback sources.
+            "iifname != \"lo\" ip daddr 127.0.0.0/8 drop",
+            "iifname @bridges ip saddr 127.0.0.0/8 drop",
         ]),
         ("prerouting", "type nat hook prerouting priority dstnat; policy accept;", [
             "fib daddr type local jump published",
         ]),
         ("output", "type nat hook output priority -100; policy accept;", [
+            // ::1 cannot leave the host (no route_localnet for IPv6): such a client gets a refusal
+            // from the host instead of a connection DNATed into silence.
+            "ip6 daddr ::1 return",
             "fib daddr type local jump published",
         ]),
         ("postrouting", "type nat hook postrouting priority srcnat; policy accept;", [
             "oifname @bridges ct status dnat ip saddr @subnets4 masquerade",
             "oifname @bridges ct status dnat ip saddr 127.0.0.0/8 masquerade",
+            "oifname @bridges ct status dnat ip6 saddr @subnets6 masquerade",
             "oifname != @bridges ip saddr @masq4 masquerade",
             "oifname != @bridges ip6 saddr @masq6 masquerade",
         ]),
@@ -86,7 +95,10 @@ public enum HostRules {
     /// missing (a first start, or tables flushed by hand), empties Berth's chains and sets and fills
     /// them afresh, so leftovers of removed networks and containers go. The `user` chain is created
     /// if missing and otherwise left as it is.
-    public static func rebuild(networks: [FirewallNetwork], ports: [PublishedPort]) -> String {
+    /// With `forwardingGuard` (Berth turned IP forwarding on), the forward chain ends by dropping
+    /// what goes from one non-bridge interface to another, as dockerd's DROP policy does: starting
+    /// berthd must not make the host a router between its other networks.
+    public static func rebuild(networks: [FirewallNetwork], ports: [PublishedPort], forwardingGuard: Bool = false) -> String {
         var out = "table inet \(table) {\n"
         for s in sets { out += "\t\(s.name.hasPrefix("ports") ? "map" : "set") \(s.name) { \(s.declaration) }\n" }
         out += "\tchain \(userChain) {\n\t}\n"
@@ -96,6 +108,9 @@ public enum HostRules {
         for s in sets { out += "flush \(s.name.hasPrefix("ports") ? "map" : "set") inet \(table) \(s.name)\n" }
         for c in chains {
             for r in c.rules { out += "add rule inet \(table) \(c.name) \(r)\n" }
+            if c.name == "forward" && forwardingGuard {
+                out += "add rule inet \(table) forward iifname != @bridges oifname != @bridges drop\n"
+            }
         }
         out += add(networks.flatMap(elements(of:)) + ports.flatMap(elements(of:)))
         return out
@@ -109,7 +124,7 @@ public enum HostRules {
         if n.icc { out.append(.init(set: "icc", text: "\(name) . \(name)")) }
         for s in n.subnets {
             let v4 = s.family == .v4
-            if v4 { out.append(.init(set: "subnets4", text: s.network.description)) }
+            out.append(.init(set: v4 ? "subnets4" : "subnets6", text: s.network.description))
             if n.masquerade && !n.isInternal { out.append(.init(set: v4 ? "masq4" : "masq6", text: s.network.description)) }
         }
         return out

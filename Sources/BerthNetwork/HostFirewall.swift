@@ -32,13 +32,22 @@ public struct HostFirewall: Sendable {
         self.logger = logger
     }
 
-    /// Builds the whole table from scratch (at daemon start, or to recover).
-    func rebuild(networks: [FirewallNetwork], ports: [PublishedPort]) async throws {
+    /// Builds the whole table from scratch (at daemon start, or to recover), then the sysctls:
+    /// the table first, so `route_localnet` is never on without the guard rules.
+    func rebuild(networks: [FirewallNetwork], ports: [PublishedPort], forwardingGuard: Bool) async throws {
+        try await nft.apply(HostRules.rebuild(networks: networks, ports: ports, forwardingGuard: forwardingGuard), in: .host)
         try await prepareKernel(networks)
-        try await nft.apply(HostRules.rebuild(networks: networks, ports: ports), in: .host)
     }
 
-    /// Sysctls for `networks` (and forwarding when on): best effort where the kernel lacks a knob.
+    /// Whether Berth is about to turn IP forwarding on (it is off and `--ip-forward` is set).
+    func forwardingIsOff() async -> Bool {
+        guard settings.ipForward else { return false }
+        return await sysctls.get("net.ipv4.ip_forward") == "0"
+    }
+
+    /// Sysctls for `networks` (and forwarding when on). Best effort where the kernel lacks a knob,
+    /// except bridge netfilter for a network with ICC off: without it ICC could not be enforced,
+    /// and that network is refused rather than left open.
     func prepareKernel(_ networks: [FirewallNetwork]) async throws {
         var wanted: [(key: String, value: String)] = []
         if settings.ipForward {
@@ -50,7 +59,8 @@ public struct HostFirewall: Sendable {
         for n in networks {
             wanted.append(("/proc/sys/net/ipv4/conf/\(n.bridge)/route_localnet", "1"))
         }
-        if networks.contains(where: { !$0.icc }) {
+        let iccOff = networks.contains(where: { !$0.icc })
+        if iccOff {
             // ICC off is enforced in the forward chain, which sees traffic within a bridge only
             // when bridge netfilter hands it to IP netfilter.
             wanted.append(("net.bridge.bridge-nf-call-iptables", "1"))
@@ -61,6 +71,9 @@ public struct HostFirewall: Sendable {
         for item in wanted {
             do {
                 try await sysctls.set([item])
+            } catch where item.key == "net.bridge.bridge-nf-call-iptables" {
+                throw BerthError.forbidden(
+                    "cannot turn inter-container communication off: bridge netfilter is not available (\(error)); load it with modprobe br_netfilter, or keep com.docker.network.bridge.enable_icc=true")
             } catch {
                 logger.warning("cannot set \(item.key)=\(item.value): \(error)")
             }
@@ -69,8 +82,13 @@ public struct HostFirewall: Sendable {
 
     /// Adds a network's elements.
     func add(_ network: FirewallNetwork) async throws {
-        try await prepareKernel([network])
         try await nft.apply(HostRules.add(HostRules.elements(of: network)), in: .host)
+        do {
+            try await prepareKernel([network])
+        } catch {
+            try? await nft.apply(HostRules.delete(HostRules.elements(of: network)), in: .host)
+            throw error
+        }
     }
 
     /// Removes a network's elements.

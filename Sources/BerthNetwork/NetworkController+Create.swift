@@ -75,6 +75,8 @@ extension NetworkController {
             logger.warning("creating network \(spec.name) failed in the driver: \(error)")
             throw BerthError.wrap(error)
         }
+        pendingNetworks[id] = network
+        defer { pendingNetworks[id] = nil }
         if let fw = firewallNetwork(network) {
             do {
                 try await changeFirewall("adding network \(spec.name)", retry: true) { try await $0.add(fw) }

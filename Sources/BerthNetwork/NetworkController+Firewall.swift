@@ -14,17 +14,25 @@ extension NetworkController {
             isInternal: n.record.internalNetwork)
     }
 
-    /// Every published port of every endpoint.
+    /// Every published port of every endpoint, connects in flight included.
     var publishedPorts: [PublishedPort] {
-        endpoints.values.flatMap(\.ports)
+        endpoints.values.flatMap(\.ports) + pendingEndpoints.values.flatMap(\.ports)
     }
 
-    /// Rebuilds Berth's table from the controller's state (start, or recovery).
+    /// Rebuilds Berth's table from the controller's state (start, or recovery). The snapshot is
+    /// taken and queued without a suspension in between, so it lands in order with the changes.
     func rebuildFirewall() async throws {
         guard let firewall else { return }
-        let nets = networks.values.sorted { $0.record.created < $1.record.created }.compactMap(firewallNetwork)
+        let all = Array(networks.values) + pendingNetworks.values.filter { networks[$0.id] == nil }
+        let nets = all.sorted { $0.record.created < $1.record.created }.compactMap(firewallNetwork)
+        let ports = publishedPorts
+        let guardForwarding = forwardingGuard
         do {
-            try await firewall.rebuild(networks: nets, ports: publishedPorts)
+            try await firewallQueue.submit {
+                try await firewall.rebuild(networks: nets, ports: ports, forwardingGuard: guardForwarding)
+            }.value
+        } catch let error as BerthError {
+            throw error
         } catch {
             throw BerthError.internalError(
                 "cannot program the firewall: \(error) (berthd --iptables=false runs without Berth's firewall: no isolation, NAT or published ports)",
@@ -35,14 +43,17 @@ extension NetworkController {
     /// Applies an incremental firewall change. If it fails (the table was changed behind Berth's
     /// back), rebuilds the whole table from the controller's state, then, for a change that adds
     /// what the state does not hold yet (`retry`), applies it once more.
-    func changeFirewall(_ what: String, retry: Bool, _ change: @Sendable (HostFirewall) async throws -> Void) async throws {
+    func changeFirewall(_ what: String, retry: Bool, _ change: @escaping @Sendable (HostFirewall) async throws -> Void) async throws {
         guard let firewall else { return }
         do {
-            try await change(firewall)
+            try await firewallQueue.submit { try await change(firewall) }.value
+        } catch let error as BerthError {
+            // Refused for a reason of its own (ICC without bridge netfilter), not a lost table.
+            throw error
         } catch {
             logger.warning("firewall: \(what) failed (\(error)); rebuilding Berth's table")
             try await rebuildFirewall()
-            if retry { try await change(firewall) }
+            if retry { try await firewallQueue.submit { try await change(firewall) }.value }
         }
     }
 
@@ -81,6 +92,10 @@ extension NetworkController {
                     }
                 } else {
                     guard let ip = IPAddress(r.hostIP) else { throw .invalidArgument("invalid IP address: \(r.hostIP)") }
+                    if case .v6(let a) = ip, a.value == 1 {
+                        throw .invalidArgument(
+                            "cannot publish \(r.portKey) on ::1: IPv6 loopback cannot be forwarded to a container; publish on 127.0.0.1 or ::")
+                    }
                     hostIPs = [ip]
                 }
                 guard !hostIPs.isEmpty else { continue }

@@ -34,6 +34,13 @@ public actor NetworkController {
     let firewall: HostFirewall?
     /// Host ports held by published ports.
     var portAllocator = PortAllocator()
+    /// Firewall transactions, in the order the controller makes them.
+    let firewallQueue = TransactionQueue()
+    /// Berth turned IP forwarding on in its namespace (now or at an earlier start): its forward
+    /// chain then drops what is routed between non-bridge interfaces.
+    var forwardingGuard = false
+    /// Networks being created (not yet in `networks`), so a rebuild in the meantime keeps them.
+    var pendingNetworks: [String: Network] = [:]
 
     public init(
         store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,
@@ -67,6 +74,15 @@ public actor NetworkController {
             } catch {
                 logger.error("reconciling \(name) networks failed: \(error)")
                 throw BerthError.internalError("cannot restore the \(name) networks in the kernel: \(error)", cause: error)
+            }
+        }
+        if let firewall {
+            let key = "firewall-turned-forwarding-on"
+            if await firewall.forwardingIsOff() {
+                try await store.setSetting(key, "1")
+                forwardingGuard = true
+            } else {
+                forwardingGuard = try await store.setting(key) == "1"
             }
         }
         try await rebuildFirewall()

@@ -36,6 +36,7 @@ import Testing
             == ["80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080", "5353/udp -> 0.0.0.0:5353"])
         #expect(try ContainerPort.lines(ports, privatePort: "80", container: "web") == ["0.0.0.0:8080", "[::]:8080"])
         #expect(throws: CLIError.self) { try ContainerPort.lines(ports, privatePort: "80/udp", container: "web") }
+        #expect(throws: CLIError.self) { try ContainerPort.lines(ports, privatePort: "90", container: "web") }
         do { _ = try ContainerPort.lines(ports, privatePort: "90", container: "web") } catch {
             #expect(error.description == "Error: No public port '90/tcp' published for web")
         }

@@ -144,6 +144,53 @@ import Testing
         #expect(f.nft.applied.last?.script.contains("delete element inet berth bridges { \"\(net.bridgeName)\" }") == true)
     }
 
+    @Test func turningForwardingOnAddsTheForwardingGuardAndRemembersIt() async throws {
+        let f = Fixture()
+        f.sysctls.preset("net.ipv4.ip_forward", "0")
+        try await f.controller().start()
+        let guardRule = "add rule inet berth forward iifname != @bridges oifname != @bridges drop"
+        #expect(f.nft.applied.first?.script.contains(guardRule) == true)
+        // The next daemon finds forwarding on (Berth's doing) and keeps the guard.
+        let next = f.controller()
+        try await next.start()
+        #expect(f.nft.applied.last?.script.contains(guardRule) == true)
+        // A host that forwarded before Berth keeps routing: no guard.
+        let other = Fixture()
+        other.sysctls.preset("net.ipv4.ip_forward", "1")
+        try await other.controller().start()
+        #expect(other.nft.applied.first?.script.contains(guardRule) == false)
+    }
+
+    @Test func iccOffWithoutBridgeNetfilterIsRefusedAndLeavesNothing() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        f.sysctls.makeMissing("net.bridge.bridge-nf-call-iptables")
+        var quiet = NetworkCreateSpec(name: "quiet")
+        quiet.options = [BridgeOptions.enableICC: "false"]
+        do {
+            _ = try await c.create(quiet)
+            Issue.record("ICC off must be refused without bridge netfilter")
+        } catch let error as BerthError {
+            #expect(error.code == .forbidden && error.message.contains("modprobe br_netfilter"))
+        }
+        #expect(try await c.list().map(\.name).contains("quiet") == false)
+        #expect(f.nft.applied.last?.script.hasPrefix("delete element inet berth bridges") == true, "its elements are taken back")
+        #expect(try await f.netlink.links().contains { $0.name.hasPrefix("br-") } == false)
+    }
+
+    @Test func ipv6LoopbackCannotBePublished() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        var spec = NetworkCreateSpec(name: "dual")
+        spec.enableIPv6 = true
+        _ = try await c.create(spec)
+        let loop = PortBindingRequest(containerPort: 80, proto: .tcp, hostIP: "::1", hostPort: "8080")
+        await #expect(throws: BerthError.self) { try await c.connect("dual", Self.request(1, ports: [loop])) }
+        #expect(try await f.store.endpoints().isEmpty)
+    }
+
     @Test func theKernelSettingsBridgesNeed() async throws {
         let f = Fixture()
         let c = f.controller()
@@ -248,8 +295,8 @@ import Testing
         let f = Fixture()
         let c = f.controller()
         try await c.start()
-        let v6 = PortBindingRequest(containerPort: 80, proto: .tcp, hostIP: "::1", hostPort: "8081")
-        await #expect(throws: BerthError.invalidArgument("cannot publish 80/tcp on ::1: container c1 has no IPv6 address on network bridge")) {
+        let v6 = PortBindingRequest(containerPort: 80, proto: .tcp, hostIP: "fd99::1", hostPort: "8081")
+        await #expect(throws: BerthError.invalidArgument("cannot publish 80/tcp on fd99::1: container c1 has no IPv6 address on network bridge")) {
             try await c.connect("bridge", Self.request(1, ports: [v6]))
         }
         var spec = NetworkCreateSpec(name: "dual")

@@ -108,7 +108,8 @@ struct ContainerView {
     /// `NetworkSettings.Ports` of a running container: each exposed port with its host bindings,
     /// or null when it is not published. Empty when the container does not run, as in dockerd.
     private var ports: JSONValue {
-        guard c.status == .running else { return .object([]) }
+        // Nothing to list for a stopped container, nor for host or none mode (no endpoint).
+        guard c.status == .running, !endpoints.isEmpty else { return .object([]) }
         let published = self.published
         let keys = Self.goSorted(c.exposedPorts + published.map(\.portKey))
         return .object(keys.map { key in
@@ -121,7 +122,7 @@ struct ContainerView {
 
     /// `Ports` of `GET /containers/json`: one entry per binding, and one per exposed port without.
     private var portSummary: [JSONValue] {
-        guard c.status == .running else { return [] }
+        guard c.status == .running, !endpoints.isEmpty else { return [] }
         let published = self.published
         var out: [JSONValue] = published.map {
             .obj(["IP": .string($0.hostIP), "PrivatePort": .int(Int64($0.containerPort)),
