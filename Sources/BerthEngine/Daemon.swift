@@ -60,7 +60,8 @@ public struct Daemon {
             store: store,
             drivers: [BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
             config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool), events: events,
-            firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), sysctls: LinuxSysctls(), settings: $0, logger: logger) })
+            firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), sysctls: LinuxSysctls(), settings: $0, logger: logger) },
+            portReserver: LinuxPortReserver())
         try await controller.start()
 
         let daemonID: String

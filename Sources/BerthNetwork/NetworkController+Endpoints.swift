@@ -64,6 +64,7 @@ extension NetworkController {
         let releaseAll = { [endpoint] in
             release()
             self.portAllocator.release(owner: endpoint.id)
+            self.releasePortSockets(endpoint.id)
         }
         pendingEndpoints[endpoint.id] = endpoint
         defer { pendingEndpoints[endpoint.id] = nil }
@@ -147,6 +148,7 @@ extension NetworkController {
                 logger.warning("unpublishing ports of \(endpoint.containerName): \(error)")
             }
             portAllocator.release(owner: endpoint.id)
+            releasePortSockets(endpoint.id)
         }
         for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
             if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }

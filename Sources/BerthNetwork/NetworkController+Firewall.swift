@@ -67,7 +67,22 @@ extension NetworkController {
         }
         for e in endpoints.values where !e.ports.isEmpty {
             portAllocator.restore(e.ports, owner: e.id)
+            guard let portReserver else { continue }
+            for p in e.ports {
+                guard let ip = p.hostAddress else { continue }
+                do {
+                    portSockets[e.id, default: []].append(try portReserver.reserve(p.proto, ip, p.hostPort))
+                } catch {
+                    logger.warning("published port \(p.hostIP):\(p.hostPort)/\(p.proto.rawValue) of \(e.containerName) is taken on the host: \(error.message)")
+                }
+            }
         }
+    }
+
+    /// Closes the sockets holding an endpoint's host ports.
+    func releasePortSockets(_ endpointID: String) {
+        guard let portReserver, let sockets = portSockets.removeValue(forKey: endpointID) else { return }
+        for s in sockets { portReserver.release(s) }
     }
 
     /// Turns `-p`/`-P` requests into host ports for an endpoint, reserving them at once (no
@@ -103,7 +118,7 @@ extension NetworkController {
                     throw .invalidArgument(
                         "cannot publish \(r.portKey) on \(ip): container \(endpoint.containerName) has no IPv\(ip.family == .v4 ? 4 : 6) address on network \(network.name)")
                 }
-                let port = try portAllocator.allocate(proto: r.proto, hostIPs: hostIPs, range: r.hostPortRange, owner: endpoint.id)
+                let port = try takePort(r, hostIPs: hostIPs, endpointID: endpoint.id)
                 for ip in hostIPs {
                     out.append(PublishedPort(
                         proto: r.proto, hostIP: ip.description, hostPort: port,
@@ -112,6 +127,7 @@ extension NetworkController {
             }
         } catch {
             portAllocator.release(owner: endpoint.id)
+            releasePortSockets(endpoint.id)
             if error.code == .internalError {
                 throw BerthError.internalError(
                     "driver failed programming external connectivity on endpoint \(endpoint.containerName) (\(endpoint.id)): \(error.message)")
@@ -119,5 +135,34 @@ extension NetworkController {
             throw error
         }
         return out
+    }
+
+    /// Books a host port for one request and binds it on every host address. A port a host
+    /// process holds is skipped when the request leaves the choice to Berth (a range or none),
+    /// and refused with docker-proxy's message when it names that port.
+    private func takePort(_ r: PortBindingRequest, hostIPs: [IPAddress], endpointID: String) throws(BerthError) -> Int {
+        let busyOwner = "host-busy:" + endpointID
+        defer { portAllocator.release(owner: busyOwner) }
+        for _ in 0..<32 {
+            let port = try portAllocator.allocate(proto: r.proto, hostIPs: hostIPs, range: r.hostPortRange, owner: endpointID)
+            guard let portReserver else { return port }
+            var sockets: [Int32] = []
+            var failure: PortReservationError?
+            for ip in hostIPs {
+                do { sockets.append(try portReserver.reserve(r.proto, ip, port)) } catch { failure = error; break }
+            }
+            guard let failure else {
+                portSockets[endpointID, default: []] += sockets
+                return port
+            }
+            for s in sockets { portReserver.release(s) }
+            portAllocator.release(port, proto: r.proto, hostIPs: hostIPs, owner: endpointID)
+            if r.hostPortRange?.count == 1 { throw .internalError(failure.message) }
+            // Skip it for the rest of this search.
+            portAllocator.restore(hostIPs.map {
+                PublishedPort(proto: r.proto, hostIP: $0.description, hostPort: port, containerIP: "", containerPort: 0)
+            }, owner: busyOwner)
+        }
+        throw .internalError("no free host port for \(r.portKey): the ports tried are in use on the host")
     }
 }

@@ -34,6 +34,10 @@ public actor NetworkController {
     let firewall: HostFirewall?
     /// Host ports held by published ports.
     var portAllocator = PortAllocator()
+    /// Binds published host ports (nil: ports are only booked, as in unit tests).
+    let portReserver: (any PortReserver)?
+    /// The sockets holding each endpoint's published host ports.
+    var portSockets: [String: [Int32]] = [:]
     /// Firewall transactions, in the order the controller makes them.
     let firewallQueue = TransactionQueue()
     /// Berth turned IP forwarding on in its namespace (now or at an earlier start): its forward
@@ -44,8 +48,10 @@ public actor NetworkController {
 
     public init(
         store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,
-        sandboxes: (any SandboxProvider)? = nil, events: EventLog? = nil, firewall: HostFirewall? = nil
+        sandboxes: (any SandboxProvider)? = nil, events: EventLog? = nil, firewall: HostFirewall? = nil,
+        portReserver: (any PortReserver)? = nil
     ) {
+        self.portReserver = portReserver
         self.store = store
         self.firewall = firewall
         self.events = events

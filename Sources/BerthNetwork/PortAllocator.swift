@@ -75,6 +75,16 @@ public struct PortAllocator: Sendable {
         held[owner, default: []].append(key)
     }
 
+    /// Frees one port of `owner` on `hostIPs` (a port whose socket could not be bound).
+    public mutating func release(_ port: Int, proto: PortProtocol, hostIPs: [IPAddress], owner: String) {
+        for ip in hostIPs {
+            let key = Key(family: ip.family, proto: proto, port: port)
+            if used[key]?[ip.description] == owner { used[key]?[ip.description] = nil }
+            if used[key]?.isEmpty == true { used[key] = nil }
+            held[owner]?.removeAll { $0 == key }
+        }
+    }
+
     /// Frees every port `owner` holds.
     public mutating func release(owner: String) {
         guard let keys = held.removeValue(forKey: owner) else { return }
@@ -83,9 +93,6 @@ public struct PortAllocator: Sendable {
             used[key] = rest.isEmpty ? nil : rest
         }
     }
-
-    /// The number of ports held (for tests and the benchmark).
-    public var count: Int { used.values.reduce(0) { $0 + $1.count } }
 
     /// `0.0.0.0` or `[::]` as dockerd shows a host address in its bind errors.
     static func show(_ ip: IPAddress) -> String { ip.family == .v6 ? "[\(ip)]" : ip.description }

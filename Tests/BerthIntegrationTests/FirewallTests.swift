@@ -146,6 +146,16 @@ struct FirewallTests {
             // Berth turned forwarding on in this namespace, so it routes nothing between non-bridge interfaces.
             #expect(try s.inNamespace("nft", "list", "chain", "inet", "berth", "forward").out.contains("iifname != @bridges oifname != @bridges drop"))
 
+            // The published port is held on the host: no host process can take it; and a port a host
+            // process holds cannot be published (docker-proxy's message).
+            let bind = #"import socket,sys; s=socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); print("bound")"#
+            #expect(try s.inNamespace("python3", "-c", bind, "8080").err.contains("Address already in use"))
+            try s.startInNamespace(["python3", "-c", "import socket,time; s=socket.socket(); s.bind(('0.0.0.0', 2222)); s.listen(); time.sleep(600)"])
+            usleep(300_000)
+            let taken = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host, "run", "-d", "--name", "e2", "-p", "2222:80", "busybox", "sleep", "100"],
+                                      env: ["DOCKER_CONFIG": s.root + "/dc"])
+            #expect(taken.code == 125 && taken.err.contains("listen tcp4 0.0.0.0:2222: bind: address already in use"), "\(taken.err)")
+
             // docker port, as the notes show it.
             let all = try s.docker("port", "web").out
             // The CLI sorts the lines naturally (80 before 5353).

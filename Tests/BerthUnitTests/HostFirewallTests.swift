@@ -110,6 +110,7 @@ import Testing
         let store = MemoryStore()
         let nft = RecordingNFTables()
         let sysctls = RecordingSysctls()
+        let reserver = RecordingPortReserver()
         let sandboxes: RecordingSandboxes
 
         init() { sandboxes = RecordingSandboxes(host: netlink) }
@@ -121,7 +122,8 @@ import Testing
                 store: store,
                 drivers: [BridgeDriver(netlink: netlink, sysctls: sysctls, logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
                 config: NetworkConfig(), logger: quiet, sandboxes: sandboxes,
-                firewall: HostFirewall(nft: nft, sysctls: sysctls, settings: settings, logger: quiet))
+                firewall: HostFirewall(nft: nft, sysctls: sysctls, settings: settings, logger: quiet),
+                portReserver: reserver)
         }
     }
 
@@ -142,6 +144,27 @@ import Testing
         #expect(f.nft.applied.last?.script.contains("add element inet berth bridges { \"\(net.bridgeName)\" }") == true)
         try await c.remove("front")
         #expect(f.nft.applied.last?.script.contains("delete element inet berth bridges { \"\(net.bridgeName)\" }") == true)
+    }
+
+    @Test func hostPortsAreHeldBySocketsAndAHostServicesPortIsRefusedOrSkipped() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        f.reserver.occupy(.tcp, "0.0.0.0", 22)
+        do {
+            _ = try await c.connect("bridge", Self.request(1, ports: [PortBindingRequest(containerPort: 22, proto: .tcp, hostPort: "22")]))
+            Issue.record("a port a host service holds must be refused")
+        } catch let error as BerthError {
+            #expect(error.message.hasSuffix("): Error starting userland proxy: listen tcp4 0.0.0.0:22: bind: address already in use"), "\(error.message)")
+        }
+        #expect(f.reserver.held.isEmpty)
+        #expect(try await f.store.endpoints().isEmpty)
+        // A range skips the busy port; the sockets go with the endpoint.
+        let e = try await c.connect("bridge", Self.request(2, ports: [PortBindingRequest(containerPort: 22, proto: .tcp, hostPort: "22-23")]))
+        #expect(e.ports.map(\.hostPort) == [23])
+        #expect(f.reserver.held == ["tcp 0.0.0.0:23"])
+        try await c.disconnectAll(containerID: String(repeating: "2", count: 64))
+        #expect(f.reserver.held.isEmpty)
     }
 
     @Test func turningForwardingOnAddsTheForwardingGuardAndRemembersIt() async throws {
