@@ -8,13 +8,13 @@ Prints markdown rows (or, with --json, writes every sample to FILE for bench/pee
 Talks HTTP/1.1 with keep-alive on one connection per daemon, as the docker SDK does, so the
 figures are the daemon's latency, not process start-up of a CLI.
 
-With several engines (bench/peers.sh: berthd and dockerd), each operation's repetitions are
+With several engines (bench/peers.sh: berthd, dockerd and podman's API service), each operation's repetitions are
 interleaved sample by sample, the order alternating (A B, B A, ...), so drift on a shared machine
 (other load coming and going) hits both engines alike; warm-ups run first, per engine.
 """
 import argparse, http.client, json, socket, statistics, sys, time
 
-V = "/v1.41"   # the API version both berthd and dockerd 20.10 serve
+V = "/v1.41"   # the API version berthd and dockerd 20.10 serve; podman 4.3's compat API takes it too
 
 class UnixConnection(http.client.HTTPConnection):
     def __init__(self, path):

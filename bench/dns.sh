@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Embedded DNS vs Podman's aardvark-dns, side by side with dnsperf, in one run (issue: Berth ≥ 2×
 # aardvark's QPS, p99 < 1 ms for local names). Prints a markdown section; see bench/README.md.
-#   usage: bench/dns.sh [--quick]        (root; BERTH_BIN_DIR = release build products)
+#   usage: bench/dns.sh [--quick] [--only berth]   (root; BERTH_BIN_DIR = release build products)
+#   --only berth: podman/aardvark-dns are not started; the table has Berth's columns only.
 #
 # Layout, all inside namespaces this script creates (the machine's own network, nftables and
 # interfaces are never touched; nothing leaves loopback or these namespaces):
@@ -30,8 +31,19 @@ BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 # 0.15 to 2 ms between identical runs), so the fixed-rate runs are short rounds, interleaved
 # between the engines (order alternating), and the table gives the median round's percentiles
 # with the range; a floor row (dnsperf → the fake upstream directly, no engine) shows the noise.
+QUICK=""; ONLY=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --only) ONLY=${2:-}; shift ;;
+    --only=*) ONLY=${1#--only=} ;;
+    *) echo "usage: bench/dns.sh [--quick] [--only berth]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
 SAT_SECS=3; SAT_ROUNDS=3; LAT_SECS=2; ROUNDS=4; WARM_SECS=1
-[ "${1:-}" = --quick ] && { SAT_SECS=1; SAT_ROUNDS=2; LAT_SECS=1; ROUNDS=2; }
+[ -n "$QUICK" ] && { SAT_SECS=1; SAT_ROUNDS=2; LAT_SECS=1; ROUNDS=2; }
 CLIENTS=4; THREADS=1; INFLIGHT=100; TIMEOUT=2; RATE_CAP=10000
 DNSPERF_COMMON=(-c "$CLIENTS" -T "$THREADS" -t "$TIMEOUT")
 LOCAL_NAME=target                       # the other container's name
@@ -127,7 +139,9 @@ B_SERVER=127.0.0.11
 # --- Podman --------------------------------------------------------------------------------------
 # podman in the held namespaces; conmon's "failed to connect to syslog" (no syslog here) is noise
 p() { timeout 120 nsenter -t "$HOLD" -m -n podman $PFLAGS "$@" 2> >(grep -v 'failed to connect to syslog' >&2); }
-if command -v podman >/dev/null && [ -x /usr/lib/podman/aardvark-dns ] && [ -x /usr/lib/podman/netavark ]; then
+if [ "$ONLY" = berth ]; then
+  log "--only berth: podman and aardvark-dns not started"
+elif command -v podman >/dev/null && [ -x /usr/lib/podman/aardvark-dns ] && [ -x /usr/lib/podman/netavark ]; then
   log "podman: namespace $NSP, state in $PR"
   ip netns add "$NSP"; ip netns exec "$NSP" ip link set lo up
   UPP=$(start_upstream "$NSP"); wait_upstream "$NSP"
@@ -275,7 +289,8 @@ python3 bench/dns_report.py table "$RUNS"
 echo
 echo "Answers checked before the runs:"
 for c in "${CHECKS[@]}"; do echo "- $c"; done
-[ -n "$PODMAN_OK" ] || echo "- aardvark-dns: **not measured** (podman/netavark/aardvark-dns not installed)"
+if [ "$ONLY" = berth ]; then echo "- aardvark-dns: not started (\`--only berth\`)"
+else [ -n "$PODMAN_OK" ] || echo "- aardvark-dns: **not measured** (podman/netavark/aardvark-dns not installed)"; fi
 echo
 berr=$(grep -ciE 'error|warn|fatal|crash|panic' "$ROOT/berthd.log" || true)
 echo "berthd after the runs: running=$B_ALIVE, resident memory $(awk '/VmRSS/ {print $2, $3}' "/proc/$BPID/status" 2>/dev/null || echo n/a), $berr log lines with error/warning."

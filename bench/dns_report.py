@@ -132,7 +132,9 @@ def table(rundir):
             sat, lat = closed_loop(rundir, case, engine), fixed_rate(rundir, case, engine)
             got[engine] = (sat, lat)
             if not sat:
-                print(f"| {case_label} | {engine_label} | not run | | | | | | | |")
+                if engine == "berth" or os.path.exists(os.path.join(rundir, f"{case}.{engine}.sat.1.txt")):
+                    print(f"| {case_label} | {engine_label} | not run | | | | | | | |")
+                continue    # (no aardvark at all: dns.sh --only berth, or podman not installed)
                 continue
             cpu_q = "–" if sat["cpu_per_query"] is None else f"{sat['cpu_per_query'] * 1e6:.1f} µs"
             p99 = "–" if not lat else f"{lat['p99'] * 1000:.3f} ms ({lat['p99_min'] * 1000:.2f}–{lat['p99_max'] * 1000:.2f})"
@@ -143,7 +145,8 @@ def table(rundir):
         if case == "local":
             goal = (got["berth"], got["aardvark"])
         g = lambda d, k: d and d[k]
-        print(f"| {case_label} | **Berth ÷ aardvark** | **{ratio(g(bs, 'qps'), g(as_, 'qps'))}** "
+        if as_ is not None or al is not None:
+          print(f"| {case_label} | **Berth ÷ aardvark** | **{ratio(g(bs, 'qps'), g(as_, 'qps'))}** "
               f"| {ratio(g(bs, 'avg'), g(as_, 'avg'))} | {ratio(g(bl, 'p50'), g(al, 'p50'))} "
               f"| **{ratio(g(bl, 'p99'), g(al, 'p99'))}** | {ratio(g(bl, 'avg'), g(al, 'avg'))} "
               f"| | {ratio(g(bs, 'cpu_per_query'), g(as_, 'cpu_per_query'))} | |")

@@ -2,7 +2,8 @@
 # The firewall at scale, Berth against dockerd 20.10 (Debian docker.io), side by side in one run with
 # ratios: network connect + disconnect latency and rule counts with 10, 100 and 1000 networks, and
 # iperf3 throughput through a published port. Prints a markdown section; see bench/README.md.
-#   usage: bench/firewall.sh [--quick]    (root; BERTH_BIN_DIR = release build products)
+#   usage: bench/firewall.sh [--quick] [--only berth]   (root; BERTH_BIN_DIR = release build products)
+#   --only berth: dockerd is not started; the tables have Berth's columns only.
 #
 # Layout, all inside namespaces this script creates (the machine's own network, nftables/iptables
 # and interfaces are never touched; nothing leaves loopback or these namespaces):
@@ -24,8 +25,19 @@ cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 
 # Repetitions, the same for both engines. The issue asks for ≥ 20 after a warm-up.
+QUICK=""; ONLY=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --only) ONLY=${2:-}; shift ;;
+    --only=*) ONLY=${1#--only=} ;;
+    *) echo "usage: bench/firewall.sh [--quick] [--only berth]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
 REPS=20; IPERF_T=5; IPERF_ROUNDS=3
-[ "${1:-}" = --quick ] && { REPS=5; IPERF_T=2; IPERF_ROUNDS=1; }
+[ -n "$QUICK" ] && { REPS=5; IPERF_T=2; IPERF_ROUNDS=1; }
 COUNTS="10 100 1000"              # user networks, created incrementally (10, 90 more, 900 more)
 THROUGHPUT_AT="10 1000"           # network counts at which iperf3 runs
 POOL=base=10.128.0.0/9,size=24    # 32768 /24s: room for 1000 networks in each daemon
@@ -82,11 +94,14 @@ mkdir -p "$RES/iperf"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 HEADING="## Firewall: networks at scale and published-port throughput (berth vs dockerd 20.10)"
+ENGINES=(berth dockerd)
+[ "$ONLY" = berth ] && { ENGINES=(berth); HEADING="## Firewall: networks at scale and published-port throughput (berth, --only berth)"; }
+has_dockerd() { [ "${#ENGINES[@]}" -gt 1 ]; }
 for t in python3 ip nft nsenter timeout; do command -v "$t" >/dev/null || die "$t is missing"; done
 DOCKER=""; for c in /usr/local/bin/docker /usr/bin/docker; do [ -x "$c" ] && DOCKER=$c && break; done
 [ -n "$DOCKER" ] || die "no docker CLI (scripts/install-deps.sh bench)"
 [ -x "$BIN/berthd" ] || die "no berthd in $BIN (build with swift build -c release)"
-if ! [ -x /usr/sbin/dockerd ] || ! command -v containerd >/dev/null; then
+if has_dockerd && { ! [ -x /usr/sbin/dockerd ] || ! command -v containerd >/dev/null; }; then
   echo "$HEADING"
   echo
   echo "**not measured**: dockerd or containerd is not installed (\`apt-get install docker.io containerd\`,"
@@ -100,9 +115,12 @@ ns_of() { if [ "$1" = berth ]; then echo "$NSB"; else echo "$NSD"; fi; }
 outside_of() { if [ "$1" = berth ]; then echo "$NSOB"; else echo "$NSOD"; fi; }
 
 # --- namespaces: the two daemons', and an outside one joined to each by a veth pair --------------
-log "berthd: namespace $NSB; dockerd: namespace $NSD; outside: $NSOB, $NSOD; state in $ROOT"
-for ns in "$NSB" "$NSD" "$NSOB" "$NSOD"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-for pair in "$NSB:$NSOB" "$NSD:$NSOD"; do
+log "engines: ${ENGINES[*]}; namespaces $NSB, $NSOB$(has_dockerd && echo ", $NSD, $NSOD"); state in $ROOT"
+PAIRS=("$NSB:$NSOB"); has_dockerd && PAIRS+=("$NSD:$NSOD")
+for pair in "${PAIRS[@]}"; do
+  for ns in ${pair%:*} ${pair#*:}; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+done
+for pair in "${PAIRS[@]}"; do
   in=${pair%:*}; out=${pair#*:}
   ip -n "$in" link add fwd0 type veth peer name fwo0 netns "$out"
   ip -n "$in" addr add 10.99.0.1/24 dev fwd0; ip -n "$in" link set fwd0 up
@@ -113,27 +131,32 @@ done
 scripts/in-sandbox.sh "$NSB" "$BIN/berthd" -H "unix://$BSOCK" --data-root "$ROOT/berth-data" \
   --exec-root "$ROOT/berth-exec" --dns "$DNS" --default-address-pool "$POOL" >"$ROOT/berthd.log" 2>&1 &
 BPID=$!
-for d in /etc/docker /run/containerd; do [ -d "$d" ] || { mkdir "$d"; MADE_DIRS+=" $d"; }; done
-mkdir -p "$ROOT/docker-tmp"
-TMPDIR=$ROOT/docker-tmp scripts/in-sandbox.sh "$NSD" /bin/sh -c '
-  mount -t tmpfs -o mode=755 berth-firewall-etc-docker /etc/docker &&
-  mount -t tmpfs -o mode=711 berth-firewall-containerd /run/containerd &&
-  exec "$@"' dockerd-wrap /usr/sbin/dockerd -H "unix://$DSOCK" --data-root "$ROOT/docker-data" \
-  --exec-root "$ROOT/docker-exec" --pidfile "$ROOT/dockerd.pid" --cgroup-parent "/$CGPARENT" \
-  --dns "$DNS" --default-address-pool "$POOL" >"$ROOT/dockerd.log" 2>&1 &
-DPID=$!      # in-sandbox.sh and `ip netns exec` exec, so this is dockerd's own pid
-for sock in "$BSOCK" "$DSOCK"; do
+if has_dockerd; then
+  for d in /etc/docker /run/containerd; do [ -d "$d" ] || { mkdir "$d"; MADE_DIRS+=" $d"; }; done
+  mkdir -p "$ROOT/docker-tmp"
+  TMPDIR=$ROOT/docker-tmp scripts/in-sandbox.sh "$NSD" /bin/sh -c '
+    mount -t tmpfs -o mode=755 berth-firewall-etc-docker /etc/docker &&
+    mount -t tmpfs -o mode=711 berth-firewall-containerd /run/containerd &&
+    exec "$@"' dockerd-wrap /usr/sbin/dockerd -H "unix://$DSOCK" --data-root "$ROOT/docker-data" \
+    --exec-root "$ROOT/docker-exec" --pidfile "$ROOT/dockerd.pid" --cgroup-parent "/$CGPARENT" \
+    --dns "$DNS" --default-address-pool "$POOL" >"$ROOT/dockerd.log" 2>&1 &
+  DPID=$!      # in-sandbox.sh and `ip netns exec` exec, so this is dockerd's own pid
+fi
+for eng in "${ENGINES[@]}"; do
+  sock=$(sock_of "$eng")
   for _ in $(seq 1 150); do [ -S "$sock" ] && dk "$sock" version >/dev/null 2>&1 && break; sleep 0.2; done
 done
 dk "$BSOCK" version >/dev/null 2>&1 || { tail -20 "$ROOT/berthd.log" >&2; die "berthd did not start"; }
-dk "$DSOCK" version >/dev/null 2>&1 || { tail -20 "$ROOT/dockerd.log" >&2; die "dockerd did not start"; }
-DVER=$(dk "$DSOCK" version -f '{{.Server.Version}}')
+if has_dockerd; then
+  dk "$DSOCK" version >/dev/null 2>&1 || { tail -20 "$ROOT/dockerd.log" >&2; die "dockerd did not start"; }
+  DVER=$(dk "$DSOCK" version -f '{{.Server.Version}}')
+fi
 
 # --- image and the two long-running containers in each engine -----------------------------------
 # fw-holder: on the default bridge, connected to fw-0001 and back in the latency runs.
 # fw-iperf:  -p 5201:5201, with an iperf3 server in its network namespace.
 scripts/busybox-rootfs.sh "$ROOT" "$ROOT/busybox.tar"
-for eng in berth dockerd; do
+for eng in "${ENGINES[@]}"; do
   sock=$(sock_of $eng)
   dk "$sock" import --change 'CMD ["/bin/sh"]' "$ROOT/busybox.tar" alpine:latest >/dev/null
   dk "$sock" run -d --name fw-holder alpine sleep 100000 >/dev/null
@@ -143,7 +166,7 @@ done
 # --- iperf3 servers: the host's iperf3 in each fw-iperf container's network namespace -------------
 declare -A CIP=()
 if [ -n "$HAVE_IPERF" ]; then
-  for eng in berth dockerd; do
+  for eng in "${ENGINES[@]}"; do
     sock=$(sock_of $eng)
     pid=$(dk "$sock" inspect -f '{{.State.Pid}}' fw-iperf)
     CIP[$eng]=$(dk "$sock" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' fw-iperf)
@@ -168,7 +191,7 @@ iperf() {
     >"$RES/iperf/$path.$n.$eng.$r.json" 2>/dev/null || log "iperf3 failed: $eng path $path at $n networks"
 }
 throughput() {   # throughput N: every path, IPERF_ROUNDS rounds, the engine order alternating
-  local n=$1 order=(berth dockerd)
+  local n=$1 order=("${ENGINES[@]}")
   log "throughput with $n networks: $IPERF_ROUNDS round(s) × 3 paths × ${IPERF_T}s per engine"
   for r in $(seq 1 "$IPERF_ROUNDS"); do
     for path in a b c; do
@@ -183,6 +206,9 @@ throughput() {   # throughput N: every path, IPERF_ROUNDS rounds, the engine ord
 count_rules() {
   local n=$1 nftc legacy nftsave tool count
   nftc=$(ip netns exec "$NSB" nft -j list table inet berth | python3 bench/firewall_bench.py nftcount)
+  if ! has_dockerd; then
+    printf 'berth %s\n' "$nftc" >"$RES/rules.$n"; log "rules at $n networks: berth $nftc (rules, elements)"; return
+  fi
   nftsave=$(ip netns exec "$NSD" iptables-save 2>/dev/null | grep -c '^-A' || true)
   legacy=0
   command -v iptables-legacy-save >/dev/null && legacy=$(ip netns exec "$NSD" iptables-legacy-save 2>/dev/null | grep -c '^-A' || true)
@@ -196,7 +222,7 @@ count_rules() {
 prev=0
 for n in $COUNTS; do
   k=$((n - prev))
-  for eng in berth dockerd; do
+  for eng in "${ENGINES[@]}"; do
     log "$eng: creating $k networks ($prev → $n)"
     secs=$(timeout 3600 python3 bench/firewall_bench.py create "$(sock_of $eng)" "$NET" $((prev + 1)) "$k")
     echo "$eng $secs" >>"$RES/create.$n"
@@ -204,7 +230,8 @@ for n in $COUNTS; do
   done
   count_rules "$n"
   log "connect + disconnect at $n networks: $REPS runs per engine"
-  timeout 900 python3 bench/firewall_bench.py connect --engine "berth=$BSOCK" --engine "dockerd=$DSOCK" \
+  EARGS=(); for eng in "${ENGINES[@]}"; do EARGS+=(--engine "$eng=$(sock_of "$eng")"); done
+  timeout 900 python3 bench/firewall_bench.py connect "${EARGS[@]}" \
     --network "$NET-0001" --container fw-holder --reps "$REPS" --json "$RES/lat.$n.json"
   if [ -n "$HAVE_IPERF" ] && [[ " $THROUGHPUT_AT " == *" $n "* ]]; then throughput "$n"; fi
   prev=$n
@@ -212,18 +239,27 @@ done
 
 # --- report -------------------------------------------------------------------------------------
 B_ALIVE=no; kill -0 "$BPID" 2>/dev/null && B_ALIVE=yes
-D_ALIVE=no; kill -0 "$DPID" 2>/dev/null && D_ALIVE=yes
-PROXIES=$(for p in $(ip netns pids "$NSD"); do cat "/proc/$p/comm" 2>/dev/null; done | grep -c '^docker-proxy$' || true)
+D_ALIVE=no; [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null && D_ALIVE=yes
+PROXIES=0; has_dockerd && PROXIES=$(for p in $(ip netns pids "$NSD"); do cat "/proc/$p/comm" 2>/dev/null; done | grep -c '^docker-proxy$' || true)
 echo "$HEADING"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) · kernel $(uname -r) · $(nproc) cores · berthd $("$BIN/berthd" --version 2>/dev/null | head -1)" \
-  "$(basename "$BIN") build · dockerd $DVER ($(containerd --version | awk '{print "containerd " $3}'), $(runc --version | head -1))" \
+  "$(basename "$BIN") build ·${DVER:+ dockerd $DVER ($(containerd --version | awk '{print "containerd " $3}')) ·} $(runc --version | head -1)" \
   "· $(nft --version) · $(iptables --version)${HAVE_IPERF:+ · $(iperf3 --version | head -1 | cut -d' ' -f1-2)}"
 echo
+if ! has_dockerd; then
+  echo "Berth only (\`--only berth\`): dockerd was not started, so there are no dockerd columns or ratios."
+  echo
+fi
+if has_dockerd; then
+  WHO="Both daemons run at the same time, each"; DEFAULTS="dockerd: iptables, docker-proxy for 127.0.0.1; "
+else
+  WHO="berthd runs"; DEFAULTS=""
+fi
 cat <<EOF
-Both daemons run at the same time, each in a network namespace of its own with its own data and exec
-roots and \`--default-address-pool $POOL\`, defaults otherwise (dockerd: iptables, docker-proxy for
-127.0.0.1; berthd: one nftables table, published ports by DNAT only). Each has two busybox containers
+$WHO in a network namespace of its own with its own data and exec
+roots and \`--default-address-pool $POOL\`, defaults otherwise (${DEFAULTS}berthd: one nftables
+table, published ports by DNAT only). Each has two busybox containers
 running on the default bridge: \`fw-holder\` and \`fw-iperf\` (\`-p 5201:5201\`). Networks \`$NET-0001\` …
 are created between the measurements, in steps to $(echo $COUNTS | tr ' ' ','). Load average before: $LOAD_BEFORE.
 
@@ -235,11 +271,15 @@ if [ -z "$HAVE_IPERF" ]; then
 fi
 echo
 echo "Outside namespaces: 10.99.0.2/24, joined by a veth pair to 10.99.0.1/24 in the daemon's namespace."
-echo "dockerd's docker-proxy processes at the end: $PROXIES. After the runs: berthd running=$B_ALIVE, dockerd running=$D_ALIVE."
 berr=$(grep -ciE 'error|warn|fatal|crash|panic' "$ROOT/berthd.log" || true)
-derr=$(grep -ciE 'level=(error|fatal)' "$ROOT/dockerd.log" || true)
-dwarn=$(grep -ci 'level=warning' "$ROOT/dockerd.log" || true)
-echo "Log lines with error/warning: berthd $berr; dockerd $derr errors, $dwarn warnings (its routine ones)."
+if has_dockerd; then
+  echo "dockerd's docker-proxy processes at the end: $PROXIES. After the runs: berthd running=$B_ALIVE, dockerd running=$D_ALIVE."
+  derr=$(grep -ciE 'level=(error|fatal)' "$ROOT/dockerd.log" || true)
+  dwarn=$(grep -ci 'level=warning' "$ROOT/dockerd.log" || true)
+  echo "Log lines with error/warning: berthd $berr; dockerd $derr errors, $dwarn warnings (its routine ones)."
+else
+  echo "After the runs: berthd running=$B_ALIVE. Log lines with error/warning: berthd $berr."
+fi
 if [ "$berr" -gt 0 ]; then
   echo
   echo '```'

@@ -91,7 +91,52 @@ def rules_of(d, n, kind="rules"):
         pass
     return out
 
+def berth_only(d):
+    """True when the run had no dockerd (firewall.sh --only berth): Berth's columns only."""
+    return not any(D in rules_of(d, os.path.basename(f).split(".")[1]) for f in glob.glob(os.path.join(d, "rules.*")))
+
+def latency_table_berth(d, ns):
+    print("| extra networks | Berth median | Berth min – max | Berth rules (set elements) |")
+    print("|---|---|---|---|")
+    med, reps, warm = {}, None, None
+    for n in ns:
+        doc, r = load(os.path.join(d, f"lat.{n}.json")), rules_of(d, n)
+        br = f"{r[B][0]} ({r[B][1]})" if B in r else "n/a"
+        if not doc:
+            print(f"| {n} | not measured | | {br} |")
+            continue
+        reps, warm = doc["reps"], doc["warmup"]
+        b = doc["samples"][B]
+        med[n] = statistics.median(b)
+        print(f"| {n} | {ms(med[n])} | {ms(min(b))} – {ms(max(b))} | {br} |")
+    lo, hi = ns[0], ns[-1]
+    if lo in med and hi in med:
+        g = med[hi] / med[lo]
+        print(f"| median at {hi} ÷ at {lo} | **{g:.2f}×** | | |")
+        print()
+        print(f"Berth's connect + disconnect at {hi} networks is {g:.2f}× its figure at {lo}: "
+              f"{'within' if g <= 1.2 else '**not** within'} the issue's 1.2× goal.")
+    created, prev = [], 0
+    for n in ns:
+        c = rules_of(d, n, "create")
+        if B in c:
+            created.append((prev, n, float(c[B][0])))
+        prev = n
+    if created:
+        print()
+        print("| network create, one keep-alive connection (not the figure measured above) | Berth |")
+        print("|---|---|")
+        for lo_n, hi_n, cb in created:
+            print(f"| {hi_n - lo_n} networks, from {lo_n} to {hi_n} | {cb:.1f} s ({cb / (hi_n - lo_n) * 1000:.1f} ms each) |")
+    print()
+    if reps is not None:
+        print(f"network connect + disconnect of a running container on the default bridge, to the first user network; "
+              f"{reps} runs at each count after {warm} warm-ups, an untimed 50 ms pause before each run. Rules: "
+              f"Berth's `inet berth` table (`nft -j`) and the elements of its sets and maps.")
+
 def latency_table(d, ns):
+    if berth_only(d):
+        return latency_table_berth(d, ns)
     print("| extra networks | Berth median | dockerd median | Berth ÷ dockerd | Berth min – max | dockerd min – max "
           "| Berth rules (set elements) | dockerd rules |")
     print("|---|---|---|---|---|---|---|---|")
@@ -166,13 +211,18 @@ def throughput_table(d):
     if not phases:
         print("published-port throughput: **not measured**")
         return
-    print("| path | networks | Berth Gbit/s | dockerd Gbit/s | Berth ÷ dockerd | Berth min – max | dockerd min – max |")
-    print("|---|---|---|---|---|---|---|")
+    only_b = berth_only(d)
+    if only_b:
+        print("| path | networks | Berth Gbit/s | Berth min – max |")
+        print("|---|---|---|---|")
+    else:
+        print("| path | networks | Berth Gbit/s | dockerd Gbit/s | Berth ÷ dockerd | Berth min – max | dockerd min – max |")
+        print("|---|---|---|---|---|---|---|")
     failed, runs = [], 0
     for key, name in PATHS:
         for ph in phases:
             vals = {}
-            for eng in (B, D):
+            for eng in ((B,) if only_b else (B, D)):
                 xs = []
                 for f in sorted(glob.glob(os.path.join(d, "iperf", f"{key}.{ph}.{eng}.*.json"))):
                     g = gbit(load(f))
@@ -182,13 +232,16 @@ def throughput_table(d):
                         xs.append(g)
                 vals[eng] = xs
                 runs = max(runs, len(xs))
-            b, dd = vals[B], vals[D]
+            b, dd = vals[B], vals.get(D, [])
             mb = statistics.median(b) if b else None
             md = statistics.median(dd) if dd else None
             f = lambda x: f"{x:.2f}" if x is not None else "failed"
             rr = "–" if mb is None or md is None else f"**{mb / md:.2f}×**"
             rng = lambda xs: f"{min(xs):.2f} – {max(xs):.2f}" if xs else ""
-            print(f"| ({key}) {name} | {ph} | {f(mb)} | {f(md)} | {rr} | {rng(b)} | {rng(dd)} |")
+            if only_b:
+                print(f"| ({key}) {name} | {ph} | {f(mb)} | {rng(b)} |")
+            else:
+                print(f"| ({key}) {name} | {ph} | {f(mb)} | {f(md)} | {rr} | {rng(b)} | {rng(dd)} |")
     print()
     print(f"iperf3, one TCP stream, median of {runs} run(s) per engine, path and network count, the engines taking "
           f"turns; higher is better, and above 1 in the ratio column means Berth is faster.")

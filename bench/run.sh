@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
 # Berth benchmarks: in-process micro-benchmarks, then API latency against a release-build berthd
 # in a sandbox network namespace. Figures go to bench/results/latest.md and stdout.
-#   usage: bench/run.sh [--quick]
+#   usage: bench/run.sh [--quick] [--only berth]
 # Ends with the side-by-side runs, each with its own namespaces and daemons: bench/dns.sh (the
 # embedded DNS against podman's aardvark-dns with dnsperf), bench/peers.sh (Engine API and
-# docker CLI latency against dockerd 20.10, with ratios) and bench/firewall.sh (the firewall against
-# dockerd's iptables: connect latency and rule counts with up to 1000 networks, iperf3 through a
-# published port).
+# docker CLI latency against dockerd 20.10 and podman 4.3, with ratios), bench/footprint.sh (ping
+# RTT and iperf3 between two containers on one bridge; daemon memory and start time with 100
+# containers on 10 networks) and bench/firewall.sh (the firewall against dockerd's iptables:
+# connect latency and rule counts with up to 1000 networks, iperf3 through a published port).
+# --quick: fewer repetitions and shorter runs everywhere. --only berth: no peer is started (no
+# dockerd, no podman); every section prints Berth's columns only. Both combine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
-REPS=30; [ "${1:-}" = --quick ] && REPS=10
+QUICK=""; ONLY=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --only) ONLY=${2:-}; shift ;;
+    --only=*) ONLY=${1#--only=} ;;
+    *) echo "usage: bench/run.sh [--quick] [--only berth]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
+PASS=(); [ -n "$QUICK" ] && PASS+=(--quick); [ -n "$ONLY" ] && PASS+=(--only "$ONLY")   # for the sub-scripts
+REPS=30; [ -n "$QUICK" ] && REPS=10
 TAG=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 NS=berth-bench-$TAG; ROOT=/tmp/berth-bench-$TAG; SOCK=$ROOT/berth.sock; PID=""
 cleanup() { python3 scripts/remove-all-containers.py "$SOCK"; [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; ip netns del "$NS" 2>/dev/null; rm -rf "$ROOT"; }
@@ -45,10 +60,14 @@ echo
 echo "berthd resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$PID/status)"
 echo
 # Embedded DNS vs aardvark-dns: its own sandboxes, daemons and cleanup; progress on stderr.
-BERTH_BIN_DIR="$BIN" bench/dns.sh ${1:+"$1"}
+BERTH_BIN_DIR="$BIN" bench/dns.sh "${PASS[@]}"
 echo
-# Engine API latency against dockerd 20.10: the same layout (own namespaces, daemons, cleanup).
-BERTH_BIN_DIR="$BIN" bench/peers.sh ${1:+"$1"}
+# Engine API latency against dockerd 20.10 and podman 4.3: the same layout (own namespaces,
+# daemons, cleanup).
+BERTH_BIN_DIR="$BIN" bench/peers.sh "${PASS[@]}"
+echo
+# Container-to-container ping/iperf3, and memory with 100 containers: the same layout.
+BERTH_BIN_DIR="$BIN" bench/footprint.sh "${PASS[@]}"
 echo
 # The firewall at scale and published-port throughput against dockerd 20.10: the same layout.
-BERTH_BIN_DIR="$BIN" bench/firewall.sh ${1:+"$1"}
+BERTH_BIN_DIR="$BIN" bench/firewall.sh "${PASS[@]}"
