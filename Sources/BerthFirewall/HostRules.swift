@@ -7,7 +7,8 @@ import BerthCore
 ///
 /// What the rules do, in dockerd's terms:
 /// - **forward**: the `user` chain first (dockerd's DOCKER-USER, kept across restarts); replies;
-///   traffic within a bridge when ICC is on (seen here only with bridge-nf-call-iptables); published
+///   traffic within a bridge when ICC is on (seen here only with bridge-nf-call-iptables; ICC off is
+///   enforced where the bridge forwards, in the `bridge berth` table's `isolated_ports`); published
 ///   ports; nothing in or out of internal bridges; no traffic between two bridges (isolation, by
 ///   address too); no new connection from outside into a bridge except published ports.
 /// - **prerouting/output (nat)**: DNAT of published ports for traffic to any local address, from
@@ -20,6 +21,10 @@ import BerthCore
 public enum HostRules {
     /// The table (family `inet`). Berth owns it; nothing else of the ruleset is touched.
     public static let table = "berth"
+    /// The set, in Berth's `bridge`-family table of the same name, of the bridge ports (host ends
+    /// of containers' veths) on networks with ICC off: frames between two of them are dropped
+    /// where the bridge forwards them, with no need for bridge netfilter.
+    public static let isolatedPorts = "isolated_ports"
     /// The administrator's chain, jumped to first from forward; Berth never changes its rules.
     public static let userChain = "user"
 
@@ -98,12 +103,18 @@ public enum HostRules {
     /// With `forwardingGuard` (Berth turned IP forwarding on), the forward chain ends by dropping
     /// what goes from one non-bridge interface to another, as dockerd's DROP policy does: starting
     /// berthd must not make the host a router between its other networks.
-    public static func rebuild(networks: [FirewallNetwork], ports: [PublishedPort], forwardingGuard: Bool = false) -> String {
+    public static func rebuild(
+        networks: [FirewallNetwork], ports: [PublishedPort], isolatedPorts: [String] = [], forwardingGuard: Bool = false
+    ) -> String {
         var out = "table inet \(table) {\n"
         for s in sets { out += "\t\(s.name.hasPrefix("ports") ? "map" : "set") \(s.name) { \(s.declaration) }\n" }
         out += "\tchain \(userChain) {\n\t}\n"
         for c in chains { out += "\tchain \(c.name) {\n" + (c.hook.isEmpty ? "" : "\t\t\(c.hook)\n") + "\t}\n" }
         out += "}\n"
+        out += "table bridge \(table) {\n\tset \(isolatedPorts) { type ifname; }\n"
+            + "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n"
+        out += "flush chain bridge \(table) forward\nflush set bridge \(table) \(isolatedPorts)\n"
+        out += "add rule bridge \(table) forward iifname @\(isolatedPorts) oifname @\(isolatedPorts) meta protocol { ip, ip6 } drop\n"
         for c in chains { out += "flush chain inet \(table) \(c.name)\n" }
         for s in sets { out += "flush \(s.name.hasPrefix("ports") ? "map" : "set") inet \(table) \(s.name)\n" }
         for c in chains {
@@ -113,6 +124,7 @@ public enum HostRules {
             }
         }
         out += add(networks.flatMap(elements(of:)) + ports.flatMap(elements(of:)))
+        out += isolate(isolatedPorts)
         return out
     }
 
@@ -139,6 +151,16 @@ public enum HostRules {
             return [Element(set: v6 ? "ports6" : "ports4", text: "\(key) : \(target)")]
         }
         return [Element(set: v6 ? "ports6_at" : "ports4_at", text: "\(p.hostIP) . \(key) : \(target)")]
+    }
+
+    /// Adds bridge ports (veth host ends) of ICC-off networks to the isolated set.
+    public static func isolate(_ ports: [String]) -> String {
+        ports.isEmpty ? "" : "add element bridge \(table) \(isolatedPorts) { \(ports.map(quoted).joined(separator: ", ")) }\n"
+    }
+
+    /// Takes bridge ports out of the isolated set.
+    public static func release(_ ports: [String]) -> String {
+        ports.isEmpty ? "" : "delete element bridge \(table) \(isolatedPorts) { \(ports.map(quoted).joined(separator: ", ")) }\n"
     }
 
     /// `add element` commands, one per set (nothing for no elements).

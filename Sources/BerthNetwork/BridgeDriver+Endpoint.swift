@@ -15,7 +15,7 @@ extension BridgeDriver {
             try await netlink.setMaster(name: endpoint.hostInterface, master: network.bridgeName)
             // A container reaching its own published port through the host: the DNATed frame
             // goes back out of the port it came in on.
-            if !endpoint.ports.isEmpty { try await netlink.setHairpin(name: endpoint.hostInterface, on: true) }
+            if !endpoint.ports.isEmpty { try await enableHairpin(endpoint) }
             try await netlink.setLinkUp(name: endpoint.hostInterface)
             let inside = sandbox.netlink
             if let mac = MACAddress(endpoint.macAddress) { try await inside.setMAC(name: endpoint.interfaceName, mac: mac) }
@@ -38,6 +38,10 @@ extension BridgeDriver {
                 try await sandbox.netlink.addRoute(destination: nil, gateway: gw, link: endpoint.interfaceName)
             }
         }
+    }
+
+    public func enableHairpin(_ endpoint: EndpointRecord) async throws {
+        try await netlink.setHairpin(name: endpoint.hostInterface, on: true)
     }
 
     public func leave(_ endpoint: EndpointRecord, network: Network) async throws {

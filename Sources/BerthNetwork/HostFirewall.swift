@@ -4,7 +4,7 @@ import Logging
 
 /// Berth's firewall in the daemon's namespace: the `inet berth` table (`HostRules`) kept in step
 /// with the networks and published ports, and the sysctls bridges need (forwarding,
-/// `route_localnet` for ports reached through 127.0.0.1, bridge-nf-call-iptables for ICC off).
+/// `route_localnet` for ports reached through 127.0.0.1).
 ///
 /// Every change is one nftables transaction. `NetworkController` calls it after its own
 /// reservations and rebuilds the whole table from its state when an incremental change fails
@@ -34,8 +34,9 @@ public struct HostFirewall: Sendable {
 
     /// Builds the whole table from scratch (at daemon start, or to recover), then the sysctls:
     /// the table first, so `route_localnet` is never on without the guard rules.
-    func rebuild(networks: [FirewallNetwork], ports: [PublishedPort], forwardingGuard: Bool) async throws {
-        try await nft.apply(HostRules.rebuild(networks: networks, ports: ports, forwardingGuard: forwardingGuard), in: .host)
+    func rebuild(networks: [FirewallNetwork], ports: [PublishedPort], isolatedPorts: [String], forwardingGuard: Bool) async throws {
+        try await nft.apply(
+            HostRules.rebuild(networks: networks, ports: ports, isolatedPorts: isolatedPorts, forwardingGuard: forwardingGuard), in: .host)
         try await prepareKernel(networks)
     }
 
@@ -45,9 +46,7 @@ public struct HostFirewall: Sendable {
         return await sysctls.get("net.ipv4.ip_forward") == "0"
     }
 
-    /// Sysctls for `networks` (and forwarding when on). Best effort where the kernel lacks a knob,
-    /// except bridge netfilter for a network with ICC off: without it ICC could not be enforced,
-    /// and that network is refused rather than left open.
+    /// Sysctls for `networks` (and forwarding when on), best effort where the kernel lacks a knob.
     func prepareKernel(_ networks: [FirewallNetwork]) async throws {
         var wanted: [(key: String, value: String)] = []
         if settings.ipForward {
@@ -59,21 +58,11 @@ public struct HostFirewall: Sendable {
         for n in networks {
             wanted.append(("/proc/sys/net/ipv4/conf/\(n.bridge)/route_localnet", "1"))
         }
-        let iccOff = networks.contains(where: { !$0.icc })
-        if iccOff {
-            // ICC off is enforced in the forward chain, which sees traffic within a bridge only
-            // when bridge netfilter hands it to IP netfilter.
-            wanted.append(("net.bridge.bridge-nf-call-iptables", "1"))
-            wanted.append(("net.bridge.bridge-nf-call-ip6tables", "1"))
-        }
         // One write batch; if something is missing, item by item so the rest still gets set.
         if (try? await sysctls.set(wanted)) != nil { return }
         for item in wanted {
             do {
                 try await sysctls.set([item])
-            } catch where item.key == "net.bridge.bridge-nf-call-iptables" {
-                throw BerthError.forbidden(
-                    "cannot turn inter-container communication off: bridge netfilter is not available (\(error)); load it with modprobe br_netfilter, or keep com.docker.network.bridge.enable_icc=true")
             } catch {
                 logger.warning("cannot set \(item.key)=\(item.value): \(error)")
             }
@@ -100,6 +89,12 @@ public struct HostFirewall: Sendable {
     func publish(_ ports: [PublishedPort]) async throws {
         guard !ports.isEmpty else { return }
         try await nft.apply(HostRules.add(ports.flatMap(HostRules.elements(of:))), in: .host)
+    }
+
+    /// Puts bridge ports of ICC-off networks into the isolated set, or takes them out.
+    func isolate(_ ports: [String], _ on: Bool) async throws {
+        guard !ports.isEmpty else { return }
+        try await nft.apply(on ? HostRules.isolate(ports) : HostRules.release(ports), in: .host)
     }
 
     /// Removes published ports.

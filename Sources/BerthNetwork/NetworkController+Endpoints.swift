@@ -69,10 +69,21 @@ extension NetworkController {
         pendingEndpoints[endpoint.id] = endpoint
         defer { pendingEndpoints[endpoint.id] = nil }
 
+        if isIsolated(endpoint) {
+            // Into the isolated set before its port exists, so it never talks to its neighbours.
+            let port = endpoint.hostInterface
+            do {
+                try await changeFirewall("isolating \(port)", retry: true) { try await $0.isolate([port], true) }
+            } catch {
+                releaseAll()
+                throw BerthError.wrap(error)
+            }
+        }
         let sandbox: SandboxHandle
         do {
             sandbox = try await sandboxes.open(request.sandboxKey)
         } catch {
+            await unisolate(endpoint)
             releaseAll()
             throw BerthError.internalError("cannot open the network namespace of container \(request.containerName): \(error)", cause: error)
         }
@@ -80,6 +91,7 @@ extension NetworkController {
         do {
             try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
         } catch {
+            await unisolate(endpoint)
             releaseAll()
             throw BerthError.wrap(error)
         }
@@ -89,6 +101,7 @@ extension NetworkController {
                 try await changeFirewall("publishing ports of \(request.containerName)", retry: true) { try await $0.publish(ports) }
             } catch {
                 try? await driver.leave(endpoint, network: network)
+                await unisolate(endpoint)
                 releaseAll()
                 throw BerthError.internalError(
                     "driver failed programming external connectivity on endpoint \(request.containerName) (\(endpoint.id)): \(error)", cause: error)
@@ -100,6 +113,7 @@ extension NetworkController {
             let ports = endpoint.ports
             try? await changeFirewall("unpublishing ports of \(request.containerName)", retry: false) { try await $0.unpublish(ports) }
             try? await driver.leave(endpoint, network: network)
+            await unisolate(endpoint)
             releaseAll()
             throw BerthError.internalError("cannot save the endpoint of \(request.containerName) on \(network.name): \(error)", cause: error)
         }
@@ -150,6 +164,7 @@ extension NetworkController {
             portAllocator.release(owner: endpoint.id)
             releasePortSockets(endpoint.id)
         }
+        await unisolate(endpoint)
         for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
             if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }
         }
@@ -166,7 +181,46 @@ extension NetworkController {
             } catch {
                 logger.warning("moving the default route of \(heir.containerName) to \(heirNetwork.name): \(error)")
             }
+            if !endpoint.ports.isEmpty { await movePorts(endpoint.ports, to: heir, on: heirNetwork) }
         }
+    }
+
+    /// The published ports follow the default route, as in libnetwork: the endpoint that takes
+    /// over the gateway publishes the same host ports, to its own addresses. A port taken
+    /// meanwhile, or of a family the heir lacks, is dropped with a warning.
+    private func movePorts(_ old: [PublishedPort], to heir: EndpointRecord, on network: Network) async {
+        let v4 = heir.ipv4Address.split(separator: "/").first.map(String.init)
+        let v6 = heir.ipv6Address.split(separator: "/").first.map(String.init)
+        var moved: [PublishedPort] = []
+        for p in old {
+            guard let ip = p.hostAddress, let target = p.family == .v4 ? v4 : v6 else { continue }
+            let request = PortBindingRequest(containerPort: p.containerPort, proto: p.proto, hostIP: p.hostIP, hostPort: String(p.hostPort))
+            do {
+                _ = try takePort(request, hostIPs: [ip], endpointID: heir.id)
+            } catch {
+                logger.warning("published port \(p.hostIP):\(p.hostPort) of \(heir.containerName) not moved to \(network.name): \(error)")
+                continue
+            }
+            moved.append(PublishedPort(proto: p.proto, hostIP: p.hostIP, hostPort: p.hostPort, containerIP: target, containerPort: p.containerPort))
+        }
+        guard !moved.isEmpty, var updated = endpoints[heir.id] else { return }
+        updated.ports = moved
+        endpoints[heir.id] = updated
+        do {
+            try await drivers[network.driver]?.enableHairpin(updated)
+            try await changeFirewall("publishing ports of \(heir.containerName)", retry: false) { [moved] in try await $0.publish(moved) }
+            try await store.saveEndpoint(updated)
+        } catch {
+            logger.warning("moving published ports of \(heir.containerName) to \(network.name): \(error)")
+        }
+    }
+
+    /// Takes an endpoint's bridge port out of the isolated set (ICC off), best effort: a stale
+    /// name there matches nothing, veth names being random, and the next rebuild drops it.
+    func unisolate(_ endpoint: EndpointRecord) async {
+        guard isIsolated(endpoint) else { return }
+        let port = endpoint.hostInterface
+        try? await changeFirewall("releasing \(port)", retry: false) { try await $0.isolate([port], false) }
     }
 
     /// The endpoints of a container, in join order.

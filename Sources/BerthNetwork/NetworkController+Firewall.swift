@@ -14,6 +14,12 @@ extension NetworkController {
             isInternal: n.record.internalNetwork)
     }
 
+    /// Whether an endpoint's bridge port belongs in the isolated set (its network has ICC off).
+    func isIsolated(_ e: EndpointRecord) -> Bool {
+        let n = networks[e.networkID] ?? pendingNetworks[e.networkID]
+        return n.flatMap(firewallNetwork).map { !$0.icc } ?? false
+    }
+
     /// Every published port of every endpoint, connects in flight included.
     var publishedPorts: [PublishedPort] {
         endpoints.values.flatMap(\.ports) + pendingEndpoints.values.flatMap(\.ports)
@@ -26,10 +32,11 @@ extension NetworkController {
         let all = Array(networks.values) + pendingNetworks.values.filter { networks[$0.id] == nil }
         let nets = all.sorted { $0.record.created < $1.record.created }.compactMap(firewallNetwork)
         let ports = publishedPorts
+        let isolated = (Array(endpoints.values) + pendingEndpoints.values).filter(isIsolated).map(\.hostInterface)
         let guardForwarding = forwardingGuard
         do {
             try await firewallQueue.submit {
-                try await firewall.rebuild(networks: nets, ports: ports, forwardingGuard: guardForwarding)
+                try await firewall.rebuild(networks: nets, ports: ports, isolatedPorts: isolated, forwardingGuard: guardForwarding)
             }.value
         } catch let error as BerthError {
             throw error
@@ -140,7 +147,7 @@ extension NetworkController {
     /// Books a host port for one request and binds it on every host address. A port a host
     /// process holds is skipped when the request leaves the choice to Berth (a range or none),
     /// and refused with docker-proxy's message when it names that port.
-    private func takePort(_ r: PortBindingRequest, hostIPs: [IPAddress], endpointID: String) throws(BerthError) -> Int {
+    func takePort(_ r: PortBindingRequest, hostIPs: [IPAddress], endpointID: String) throws(BerthError) -> Int {
         let busyOwner = "host-busy:" + endpointID
         defer { portAllocator.release(owner: busyOwner) }
         for _ in 0..<32 {

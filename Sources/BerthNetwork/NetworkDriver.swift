@@ -24,6 +24,8 @@ public protocol NetworkDriver: Sendable {
     func leave(_ endpoint: EndpointRecord, network: Network) async throws
     /// Adds the default route through an endpoint that takes over the gateway role.
     func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws
+    /// Lets an endpoint that publishes ports reach them itself (hairpin on its bridge port).
+    func enableHairpin(_ endpoint: EndpointRecord) async throws
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`
@@ -44,4 +46,5 @@ public struct PassiveDriver: NetworkDriver {
 
     public func leave(_ endpoint: EndpointRecord, network: Network) async throws {}
     public func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws {}
+    public func enableHairpin(_ endpoint: EndpointRecord) async throws {}
 }

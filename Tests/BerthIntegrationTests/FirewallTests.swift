@@ -86,7 +86,9 @@ struct FirewallTests {
             // Between networks, by address: dropped.
             #expect(try ask(s, from: "a1", "tcp", try ip(s, "b1", on: "b"), 7100).hasPrefix("error:"))
             #expect(try ask(s, from: "b1", "udp", try ip(s, "a2", on: "a"), 7100).hasPrefix("error:"))
-            // ICC off: containers of the network cannot talk to each other.
+            // ICC off: containers of the network cannot talk to each other, also where bridge
+            // netfilter does not hand bridged traffic to IP netfilter (the bridge table does it).
+            #expect(try s.inNamespace("sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0").code == 0)
             #expect(try ask(s, from: "q1", "tcp", try ip(s, "q2", on: "quiet"), 7100).hasPrefix("error:"))
             // Internal: among themselves yes, out no, even for a container that routes out anyway.
             #expect(try waitServing { try ask(s, from: "i1", "tcp", try ip(s, "i2", on: "inner"), 7100) }.hasPrefix("tcp "))

@@ -167,6 +167,23 @@ import Testing
         #expect(f.reserver.held.isEmpty)
     }
 
+    @Test func publishedPortsFollowTheDefaultRoute() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        _ = try await c.create(NetworkCreateSpec(name: "back"))
+        let id = String(repeating: "1", count: 64)
+        _ = try await c.connect("bridge", Self.request(1, ports: [Self.http]))
+        let heir = try await c.connect("back", Self.request(1))
+        #expect(heir.ports.isEmpty)
+        try await c.disconnect("bridge", containerID: id)
+        let moved = try #require(await c.endpoints(container: id).first)
+        #expect(moved.ports.map { "\($0.hostIP):\($0.hostPort)->\($0.containerIP):\($0.containerPort)" } == ["0.0.0.0:8080->172.18.0.2:80"])
+        #expect(f.nft.applied.last?.script == "add element inet berth ports4 { tcp . 8080 : 172.18.0.2 . 80 }\n")
+        #expect(try await f.store.endpoints().first { $0.id == moved.id }?.ports == moved.ports)
+        #expect(f.reserver.held == ["tcp 0.0.0.0:8080"])
+    }
+
     @Test func turningForwardingOnAddsTheForwardingGuardAndRemembersIt() async throws {
         let f = Fixture()
         f.sysctls.preset("net.ipv4.ip_forward", "0")
@@ -184,22 +201,27 @@ import Testing
         #expect(other.nft.applied.first?.script.contains(guardRule) == false)
     }
 
-    @Test func iccOffWithoutBridgeNetfilterIsRefusedAndLeavesNothing() async throws {
+    @Test func iccOffIsolatesTheBridgePortsOfItsContainers() async throws {
         let f = Fixture()
         let c = f.controller()
         try await c.start()
-        f.sysctls.makeMissing("net.bridge.bridge-nf-call-iptables")
         var quiet = NetworkCreateSpec(name: "quiet")
         quiet.options = [BridgeOptions.enableICC: "false"]
-        do {
-            _ = try await c.create(quiet)
-            Issue.record("ICC off must be refused without bridge netfilter")
-        } catch let error as BerthError {
-            #expect(error.code == .forbidden && error.message.contains("modprobe br_netfilter"))
-        }
-        #expect(try await c.list().map(\.name).contains("quiet") == false)
-        #expect(f.nft.applied.last?.script.hasPrefix("delete element inet berth bridges") == true, "its elements are taken back")
-        #expect(try await f.netlink.links().contains { $0.name.hasPrefix("br-") } == false)
+        _ = try await c.create(quiet)
+        let e = try await c.connect("quiet", Self.request(1))
+        #expect(f.nft.applied.last?.script == "add element bridge berth isolated_ports { \"\(e.hostInterface)\" }\n")
+        // Containers of a network with ICC on are not isolated.
+        let before = f.nft.applied.count
+        _ = try await c.connect("bridge", Self.request(2))
+        #expect(f.nft.applied.count == before)
+        // A rebuild keeps the port; a disconnect takes it out.
+        let next = f.controller()
+        try await next.start()
+        #expect(f.nft.applied.last?.script.contains("add element bridge berth isolated_ports { \"\(e.hostInterface)\" }") == true)
+        try await next.disconnect("quiet", containerID: String(repeating: "1", count: 64))
+        #expect(f.nft.applied.last?.script == "delete element bridge berth isolated_ports { \"\(e.hostInterface)\" }\n")
+        // No bridge netfilter needed.
+        #expect(f.sysctls.written["net.bridge.bridge-nf-call-iptables"] == nil)
     }
 
     @Test func ipv6LoopbackCannotBePublished() async throws {
@@ -221,11 +243,6 @@ import Testing
         #expect(f.sysctls.written["net.ipv4.ip_forward"] == "1")
         #expect(f.sysctls.written["/proc/sys/net/ipv4/conf/berth0/route_localnet"] == "1")
         #expect(f.sysctls.written["/proc/sys/net/ipv6/conf/berth0/disable_ipv6"] == "1", "no IPv6 on an IPv4-only bridge")
-        #expect(f.sysctls.written["net.bridge.bridge-nf-call-iptables"] == nil, "only once a network has ICC off")
-        var quiet = NetworkCreateSpec(name: "quiet")
-        quiet.options = [BridgeOptions.enableICC: "false"]
-        _ = try await c.create(quiet)
-        #expect(f.sysctls.written["net.bridge.bridge-nf-call-iptables"] == "1")
         var dual = NetworkCreateSpec(name: "dual")
         dual.enableIPv6 = true
         let d = try await c.create(dual)
