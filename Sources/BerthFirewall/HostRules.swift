@@ -104,7 +104,7 @@ public enum HostRules {
     /// what goes from one non-bridge interface to another, as dockerd's DROP policy does: starting
     /// berthd must not make the host a router between its other networks.
     public static func rebuild(
-        networks: [FirewallNetwork], ports: [PublishedPort], isolatedPorts: [String] = [], forwardingGuard: Bool = false
+        networks: [FirewallNetwork], ports: [PublishedPort], isolatedPorts isolated: [String] = [], forwardingGuard: Bool = false
     ) -> String {
         var out = "table inet \(table) {\n"
         for s in sets { out += "\t\(s.name.hasPrefix("ports") ? "map" : "set") \(s.name) { \(s.declaration) }\n" }
@@ -124,7 +124,7 @@ public enum HostRules {
             }
         }
         out += add(networks.flatMap(elements(of:)) + ports.flatMap(elements(of:)))
-        out += isolate(isolatedPorts)
+        out += isolate(isolated)
         return out
     }
 

@@ -24,6 +24,8 @@ import Testing
             #expect(script.contains("flush chain inet berth \(chain)\n"), "\(chain)")
         }
         #expect(script.contains("flush map inet berth ports4\n") && script.contains("flush set inet berth bridges\n"))
+        #expect(script.contains("table bridge berth {\n\tset isolated_ports { type ifname; }\n"))
+        #expect(script.contains("add rule bridge berth forward iifname @isolated_ports oifname @isolated_ports meta protocol { ip, ip6 } drop\n"))
         // The first forward rule hands over to the administrator's chain.
         let forward = script.split(separator: "\n").filter { $0.hasPrefix("add rule inet berth forward ") }
         #expect(forward.first == "add rule inet berth forward jump user")
