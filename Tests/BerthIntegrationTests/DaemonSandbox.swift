@@ -42,7 +42,13 @@ final class DaemonSandbox: @unchecked Sendable {
         try Shell.must("/usr/sbin/ip", ["netns", "add", namespace])
         cleanups.append { [namespace] in _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }
         try Shell.must("/usr/sbin/ip", ["netns", "exec", namespace, "ip", "link", "set", "lo", "up"])
-        try start()
+        do {
+            try start()
+        } catch {
+            // No caller holds this sandbox yet to close it: undo here, or the namespace and roots leak.
+            close()
+            throw error
+        }
     }
 
     /// Starts berthd in the namespace and waits until the API answers.
