@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Micro-benchmarks only (bench/Micro).
+        .package(url: "https://github.com/google/swift-benchmark", from: "0.1.2"),
     ],
     targets: [
         // Only what Swift cannot import by itself: kernel UAPI headers and namespace syscalls.
@@ -70,7 +72,10 @@ let package = Package(
         .executableTarget(name: "berth", dependencies: ["BerthCLI"], swiftSettings: settings),
         // In-process micro-benchmarks (bench/README.md); `make bench` runs them.
         .executableTarget(
-            name: "berth-microbench", dependencies: ["BerthCore", "BerthIPAM", "BerthAPI", "BerthFirewall", "BerthNetwork", "BerthDNS", "BerthNetlink"],
+            name: "berth-microbench", dependencies: [
+                "BerthCore", "BerthIPAM", "BerthAPI", "BerthFirewall", "BerthNetwork", "BerthDNS", "BerthNetlink",
+                .product(name: "Benchmark", package: "swift-benchmark"),
+            ],
             path: "bench/Micro",
             swiftSettings: settings),
         .testTarget(

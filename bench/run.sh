@@ -41,7 +41,12 @@ echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) · kernel $(uname -r) · $(nproc) cores · 
 echo
 echo "## In-process (no root)"
 echo
-"$BIN/berth-microbench"
+# google/swift-benchmark: each measurement repeated until it has run for --min-time seconds;
+# the time column is per iteration, ± the standard deviation.
+MICRO=(--quiet --time-unit us); [ -n "$QUICK" ] && MICRO+=(--min-time 0.2)
+echo '```'
+"$BIN/berth-microbench" "${MICRO[@]}"
+echo '```'
 echo
 echo "## Engine API latency (one keep-alive connection, $REPS runs after warm-up)"
 echo
