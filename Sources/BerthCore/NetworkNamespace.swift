@@ -120,7 +120,7 @@ public enum NetworkNamespace {
             guard n > 0 else { return nil }
             let text = String(decoding: buffer[..<n], as: UTF8.self)
             return String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
-        } ?? nil
+        }.flatMap { $0 }
     }
 
     /// Writes sysctls from the calling thread: /proc/sys/net belongs to the network namespace of the

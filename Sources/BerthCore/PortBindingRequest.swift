@@ -40,14 +40,25 @@ public enum PortSpec {
         return (port, proto)
     }
 
-    /// `8080` or `8000-8010` → the range; `""` → nil. Invalid text → nil (use `validateHostPort`).
-    public static func range(_ text: String) -> ClosedRange<Int>? {
+    /// `80` or `8000-8010` as written, each bound 0–65535 and in order; nil when malformed.
+    public static func parseRange(_ text: String) -> ClosedRange<Int>? {
         let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         guard let lo = Int(parts[0]), (0...65535).contains(lo) else { return nil }
         let hi = parts.count > 1 ? Int(parts[1]) : lo
         guard let hi, hi >= lo, hi <= 65535 else { return nil }
-        // Port 0 means "any": never a host port of its own, also not as a range's start.
-        return hi == 0 ? nil : max(lo, 1)...hi
+        return lo...hi
+    }
+
+    /// The host ports a `HostPort` text allows: `8080` or `8000-8010`; nil for `""`, `0` (any
+    /// port) or invalid text (use `validateHostPort`). Port 0 never starts a range of its own.
+    public static func range(_ text: String) -> ClosedRange<Int>? {
+        guard let r = parseRange(text), r.upperBound != 0 else { return nil }
+        return max(r.lowerBound, 1)...r.upperBound
+    }
+
+    /// A host address as it stands before `:port`: IPv6 in brackets (`[::]`), IPv4 as it is.
+    public static func hostForPort(_ ip: String) -> String {
+        ip.contains(":") ? "[\(ip)]" : ip
     }
 
     /// dockerd's check of a `HostPort`: empty, a port, or a range, else `invalid port specification`.

@@ -45,7 +45,7 @@ public struct LinuxPortReserver: PortReserver {
     static func error(_ e: Int32, _ proto: PortProtocol, _ ip: IPAddress, _ port: Int) -> PortReservationError {
         let text = strerror(e).map { String(cString: $0) }?.lowercased() ?? "errno \(e)"
         let family = ip.family == .v6 ? "6" : "4"
-        let host = ip.family == .v6 ? "[\(ip)]" : ip.description
+        let host = PortSpec.hostForPort(ip.description)
         return PortReservationError(errno: e, message: "Error starting userland proxy: listen \(proto.rawValue)\(family) \(host):\(port): bind: \(text)")
     }
 }

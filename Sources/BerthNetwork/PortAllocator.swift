@@ -95,5 +95,5 @@ public struct PortAllocator: Sendable {
     }
 
     /// `0.0.0.0` or `[::]` as dockerd shows a host address in its bind errors.
-    static func show(_ ip: IPAddress) -> String { ip.family == .v6 ? "[\(ip)]" : ip.description }
+    static func show(_ ip: IPAddress) -> String { PortSpec.hostForPort(ip.description) }
 }

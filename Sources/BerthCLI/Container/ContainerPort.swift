@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthAPI
+import BerthCore
 
 /// `berth port CONTAINER [PRIVATE_PORT[/PROTO]]`: the container's published ports, read from
 /// `NetworkSettings.Ports` and printed as the docker CLI prints them.
@@ -40,7 +41,7 @@ struct ContainerPort: ParsableCommand {
     static func address(_ binding: JSONValue) -> String {
         let ip = binding["HostIp"]?.stringValue ?? ""
         let port = binding["HostPort"]?.stringValue ?? ""
-        return (ip.contains(":") ? "[\(ip)]" : ip) + ":" + port
+        return PortSpec.hostForPort(ip) + ":" + port
     }
 
     /// Natural order: runs of digits compare as numbers (`80/tcp` before `5353/udp`).

@@ -44,7 +44,7 @@ struct ContainerPs: ParsableCommand {
             if case .int(let v) = p["PrivatePort"] ?? .null { privatePort = v }
             let type = p["Type"]?.stringValue ?? "tcp"
             guard let ip = p["IP"]?.stringValue, case .int(let pub) = p["PublicPort"] ?? .null else { return "\(privatePort)/\(type)" }
-            return "\(ip.contains(":") ? "[\(ip)]" : ip):\(pub)->\(privatePort)/\(type)"
+            return "\(PortSpec.hostForPort(ip)):\(pub)->\(privatePort)/\(type)"
         }.sorted(by: ContainerPort.naturalLess).joined(separator: ", ")
     }
 

@@ -34,10 +34,10 @@ enum PublishSpec {
         if !hostIP.isEmpty && IPAddress(hostIP) == nil { throw CLIError("invalid IP address: \(hostIP)") }
         let containerText = parts.last!
         let hostText = parts.count == 2 ? parts[0] : ""
-        guard let container = range(containerText), container.lowerBound > 0 else { throw CLIError("invalid containerPort: \(containerText)") }
+        guard let container = PortSpec.parseRange(containerText), container.lowerBound > 0 else { throw CLIError("invalid containerPort: \(containerText)") }
         var host: ClosedRange<Int>?
         if !hostText.isEmpty {
-            guard let h = range(hostText) else { throw CLIError("invalid hostPort: \(hostText)") }
+            guard let h = PortSpec.parseRange(hostText) else { throw CLIError("invalid hostPort: \(hostText)") }
             host = h
         }
         if let host, container.count > 1, host.count != container.count {
@@ -52,14 +52,5 @@ enum PublishSpec {
             }
             return Binding(key: "\(port)/\(proto)", hostIP: hostIP, hostPort: hostPort)
         }
-    }
-
-    /// `80` or `8000-8010`, each port 0–65535; nil when malformed.
-    static func range(_ text: String) -> ClosedRange<Int>? {
-        let bounds = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let lo = Int(bounds[0]), (0...65535).contains(lo) else { return nil }
-        guard bounds.count == 2 else { return lo...lo }
-        guard let hi = Int(bounds[1]), hi >= lo, hi <= 65535 else { return nil }
-        return lo...hi
     }
 }

@@ -130,8 +130,8 @@ struct ContainerView {
         }
         let bound = Set(published.map(\.portKey))
         for key in c.exposedPorts where !bound.contains(key) {
-            let parts = key.split(separator: "/")
-            out.append(.obj(["PrivatePort": .int(Int64(parts.first.flatMap { Int($0) } ?? 0)), "Type": .string(parts.count > 1 ? String(parts[1]) : "tcp")]))
+            guard let (port, proto) = try? PortSpec.key(key) else { continue }
+            out.append(.obj(["PrivatePort": .int(Int64(port)), "Type": .string(proto.rawValue)]))
         }
         return out
     }
