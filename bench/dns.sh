@@ -31,17 +31,8 @@ BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 # 0.15 to 2 ms between identical runs), so the fixed-rate runs are short rounds, interleaved
 # between the engines (order alternating), and the table gives the median round's percentiles
 # with the range; a floor row (dnsperf → the fake upstream directly, no engine) shows the noise.
-QUICK=""; ONLY=""
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1 ;;
-    --only) ONLY=${2:-}; shift ;;
-    --only=*) ONLY=${1#--only=} ;;
-    *) echo "usage: bench/dns.sh [--quick] [--only berth]" >&2; exit 2 ;;
-  esac
-  shift
-done
-[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
+source bench/lib.sh
+bench_args dns.sh "$@"
 SAT_SECS=3; SAT_ROUNDS=3; LAT_SECS=2; ROUNDS=4; WARM_SECS=1
 [ -n "$QUICK" ] && { SAT_SECS=1; SAT_ROUNDS=2; LAT_SECS=1; ROUNDS=2; }
 CLIENTS=4; THREADS=1; INFLIGHT=100; TIMEOUT=2; RATE_CAP=10000

@@ -25,17 +25,8 @@ cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 
 # Repetitions, the same for both engines. The issue asks for ≥ 20 after a warm-up.
-QUICK=""; ONLY=""
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1 ;;
-    --only) ONLY=${2:-}; shift ;;
-    --only=*) ONLY=${1#--only=} ;;
-    *) echo "usage: bench/firewall.sh [--quick] [--only berth]" >&2; exit 2 ;;
-  esac
-  shift
-done
-[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
+source bench/lib.sh
+bench_args firewall.sh "$@"
 REPS=20; IPERF_T=5; IPERF_ROUNDS=3
 [ -n "$QUICK" ] && { REPS=5; IPERF_T=2; IPERF_ROUNDS=1; }
 COUNTS="10 100 1000"              # user networks, created incrementally (10, 90 more, 900 more)
@@ -59,29 +50,9 @@ cleanup() {
   timeout 120 python3 scripts/remove-all-containers.py "$BSOCK"
   timeout 120 python3 scripts/remove-all-containers.py "$DSOCK"
   [ -n "$BPID" ] && kill "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
-  if [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null; then
-    # dockerd stops its managed containerd on the way out; give it up to 30 s, then SIGKILL
-    for _ in $(seq 1 120); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$DPID" 2>/dev/null
-    wait "$DPID" 2>/dev/null
-  fi
-  # Anything still in our namespaces was started by us (containerd, shims, conmon, docker-proxy,
-  # iperf3 clients): end it by pid. Deleting a namespace removes its links, bridges and rules.
-  for ns in "$NSB" "$NSD" "$NSOB" "$NSOD"; do
-    ip netns list | grep -qw "^$ns" || continue
-    for sig in TERM KILL; do
-      pids=$(ip netns pids "$ns" 2>/dev/null)
-      [ -z "$pids" ] && break
-      log "leftover processes in $ns: $pids (SIG$sig)"
-      for p in $pids; do kill -"$sig" "$p" 2>/dev/null; done
-      sleep 1
-    done
-    ip netns del "$ns" 2>/dev/null
-  done
-  for c in /sys/fs/cgroup/*/"$CGPARENT"; do
-    [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
-  for d in $MADE_DIRS; do rmdir "$d" 2>/dev/null; done   # empty: dockerd wrote into the tmpfs over it
+  dockerd_peer_stop
+  reap_namespaces "$NSB" "$NSD" "$NSOB" "$NSOD"
+  dockerd_peer_cleanup "$CGPARENT"
   [ -n "${BENCH_FIREWALL_KEEP_LOGS:-}" ] && mkdir -p "$BENCH_FIREWALL_KEEP_LOGS" && cp -r "$ROOT"/*.log "$RES" "$BENCH_FIREWALL_KEEP_LOGS"/
   rm -rf "$ROOT"
 }
@@ -132,15 +103,7 @@ scripts/in-sandbox.sh "$NSB" "$BIN/berthd" -H "unix://$BSOCK" --data-root "$ROOT
   --exec-root "$ROOT/berth-exec" --dns "$DNS" --default-address-pool "$POOL" >"$ROOT/berthd.log" 2>&1 &
 BPID=$!
 if has_dockerd; then
-  for d in /etc/docker /run/containerd; do [ -d "$d" ] || { mkdir "$d"; MADE_DIRS+=" $d"; }; done
-  mkdir -p "$ROOT/docker-tmp"
-  TMPDIR=$ROOT/docker-tmp scripts/in-sandbox.sh "$NSD" /bin/sh -c '
-    mount -t tmpfs -o mode=755 berth-firewall-etc-docker /etc/docker &&
-    mount -t tmpfs -o mode=711 berth-firewall-containerd /run/containerd &&
-    exec "$@"' dockerd-wrap /usr/sbin/dockerd -H "unix://$DSOCK" --data-root "$ROOT/docker-data" \
-    --exec-root "$ROOT/docker-exec" --pidfile "$ROOT/dockerd.pid" --cgroup-parent "/$CGPARENT" \
-    --dns "$DNS" --default-address-pool "$POOL" >"$ROOT/dockerd.log" 2>&1 &
-  DPID=$!      # in-sandbox.sh and `ip netns exec` exec, so this is dockerd's own pid
+  dockerd_peer_start "$NSD" "$ROOT" "$DSOCK" "$CGPARENT" berth-firewall --dns "$DNS" --default-address-pool "$POOL"
 fi
 for eng in "${ENGINES[@]}"; do
   sock=$(sock_of "$eng")

@@ -26,17 +26,8 @@ cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 . bench/podman_peer.sh
 
-QUICK=""; ONLY=""
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1 ;;
-    --only) ONLY=${2:-}; shift ;;
-    --only=*) ONLY=${1#--only=} ;;
-    *) echo "usage: bench/footprint.sh [--quick] [--only berth]" >&2; exit 2 ;;
-  esac
-  shift
-done
-[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
+source bench/lib.sh
+bench_args footprint.sh "$@"
 
 # The same settings for every engine.
 PING_COUNT=20; PING_INTERVAL=0.05; PING_ROUNDS=3   # busybox ping -c 20 -i 0.05, 3 interleaved rounds
@@ -63,28 +54,9 @@ cleanup() {
   timeout 300 python3 scripts/remove-all-containers.py "$DSOCK"
   podman_peer_stop          # its containers, networks, service, holder, namespace (bench/podman_peer.sh)
   [ -n "$BPID" ] && kill "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
-  if [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null; then
-    # dockerd stops its managed containerd on the way out; give it up to 30 s, then SIGKILL
-    for _ in $(seq 1 120); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$DPID" 2>/dev/null
-    wait "$DPID" 2>/dev/null
-  fi
-  # Anything still in our namespaces was started by us (containerd, shims, conmon): end it by pid.
-  for ns in "$NSB" "$NSD"; do
-    ip netns list | grep -qw "^$ns" || continue
-    for sig in TERM KILL; do
-      pids=$(ip netns pids "$ns" 2>/dev/null)
-      [ -z "$pids" ] && break
-      log "leftover processes in $ns: $pids (SIG$sig)"
-      for p in $pids; do kill -"$sig" "$p" 2>/dev/null; done
-      sleep 1
-    done
-    ip netns del "$ns" 2>/dev/null
-  done
-  for c in /sys/fs/cgroup/*/"$CGPARENT"; do
-    [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
-  for d in $MADE_DIRS; do rmdir "$d" 2>/dev/null; done   # empty: dockerd wrote into the tmpfs over it
+  dockerd_peer_stop
+  reap_namespaces "$NSB" "$NSD"
+  dockerd_peer_cleanup "$CGPARENT"
   [ -n "${BENCH_FOOTPRINT_KEEP_LOGS:-}" ] && mkdir -p "$BENCH_FOOTPRINT_KEEP_LOGS" && cp -r "$ROOT"/*.log "$RES" "$BENCH_FOOTPRINT_KEEP_LOGS"/
   rm -rf "$ROOT"
 }
@@ -125,15 +97,7 @@ scripts/in-sandbox.sh "$NSB" "$BIN/berthd" -H "unix://$BSOCK" --data-root "$ROOT
 BPID=$!
 if has dockerd; then
   ip netns add "$NSD"; ip netns exec "$NSD" ip link set lo up
-  for d in /etc/docker /run/containerd; do [ -d "$d" ] || { mkdir "$d"; MADE_DIRS+=" $d"; }; done
-  mkdir -p "$ROOT/docker-tmp"
-  TMPDIR=$ROOT/docker-tmp scripts/in-sandbox.sh "$NSD" /bin/sh -c '
-    mount -t tmpfs -o mode=755 berth-footprint-etc-docker /etc/docker &&
-    mount -t tmpfs -o mode=711 berth-footprint-containerd /run/containerd &&
-    exec "$@"' dockerd-wrap /usr/sbin/dockerd -H "unix://$DSOCK" --data-root "$ROOT/docker-data" \
-    --exec-root "$ROOT/docker-exec" --pidfile "$ROOT/dockerd.pid" --cgroup-parent "/$CGPARENT" \
-    --dns "$DNS" >"$ROOT/dockerd.log" 2>&1 &
-  DPID=$!      # in-sandbox.sh and `ip netns exec` exec, so this is dockerd's own pid
+  dockerd_peer_start "$NSD" "$ROOT" "$DSOCK" "$CGPARENT" berth-footprint --dns "$DNS"
 fi
 if has podman; then
   podman_peer_start "$NSP" "$ROOT/podman" "$DNS" || die "podman system service did not start"

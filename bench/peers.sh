@@ -25,17 +25,8 @@ BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 
 . bench/podman_peer.sh
 
-QUICK=""; ONLY=""
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1 ;;
-    --only) ONLY=${2:-}; shift ;;
-    --only=*) ONLY=${1#--only=} ;;
-    *) echo "usage: bench/peers.sh [--quick] [--only berth]" >&2; exit 2 ;;
-  esac
-  shift
-done
-[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
+source bench/lib.sh
+bench_args peers.sh "$@"
 
 # Repetitions, the same for every engine. The issue asks for ≥ 20 after a warm-up.
 REPS=20; CLI_ROUNDS=2; CLI_RUNS=10          # hyperfine: 2 rounds × 10 runs = 20 per engine
@@ -59,30 +50,9 @@ cleanup() {
   timeout 120 python3 scripts/remove-all-containers.py "$DSOCK"
   podman_peer_stop          # its containers, networks, service, holder, namespace (bench/podman_peer.sh)
   [ -n "$BPID" ] && kill "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
-  if [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null; then
-    # dockerd stops its managed containerd on the way out; give it up to 30 s, then SIGKILL
-    for _ in $(seq 1 120); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$DPID" 2>/dev/null
-    wait "$DPID" 2>/dev/null
-  fi
-  # Anything still in our namespaces was started by us (containerd, shims, conmon): end it by pid.
-  for ns in "$NSB" "$NSD"; do
-    ip netns list | grep -qw "^$ns" || continue
-    for sig in TERM KILL; do
-      pids=$(ip netns pids "$ns" 2>/dev/null)
-      [ -z "$pids" ] && break
-      log "leftover processes in $ns: $pids (SIG$sig)"
-      for p in $pids; do kill -"$sig" "$p" 2>/dev/null; done
-      sleep 1
-    done
-    ip netns del "$ns" 2>/dev/null
-  done
-  # dockerd's cgroup parent (runc removed the containers' own cgroups under it); rmdir only
-  # removes empty directories, deepest first
-  for c in /sys/fs/cgroup/*/"$CGPARENT"; do
-    [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
-  for d in $MADE_DIRS; do rmdir "$d" 2>/dev/null; done   # empty: dockerd wrote into the tmpfs over it
+  dockerd_peer_stop
+  reap_namespaces "$NSB" "$NSD"
+  dockerd_peer_cleanup "$CGPARENT"
   [ -n "${BENCH_PEERS_KEEP_LOGS:-}" ] && mkdir -p "$BENCH_PEERS_KEEP_LOGS" && cp "$ROOT"/*.log "$BENCH_PEERS_KEEP_LOGS"/
   rm -rf "$ROOT"
 }
@@ -122,18 +92,7 @@ scripts/in-sandbox.sh "$NSB" "$BIN/berthd" -H "unix://$BSOCK" --data-root "$ROOT
 BPID=$!
 if has dockerd; then
   ip netns add "$NSD"; ip netns exec "$NSD" ip link set lo up
-  # mount points for the tmpfs covers (see the header); made here only if missing, removed at exit
-  for d in /etc/docker /run/containerd; do [ -d "$d" ] || { mkdir "$d"; MADE_DIRS+=" $d"; }; done
-  # TMPDIR: when its first dial of containerd races containerd's start, dockerd kills and restarts
-  # it, and containerd writes a goroutine dump to $TMPDIR (else /tmp) on the way.
-  mkdir -p "$ROOT/docker-tmp"
-  TMPDIR=$ROOT/docker-tmp scripts/in-sandbox.sh "$NSD" /bin/sh -c '
-    mount -t tmpfs -o mode=755 berth-peers-etc-docker /etc/docker &&
-    mount -t tmpfs -o mode=711 berth-peers-containerd /run/containerd &&
-    exec "$@"' dockerd-wrap /usr/sbin/dockerd -H "unix://$DSOCK" --data-root "$ROOT/docker-data" \
-    --exec-root "$ROOT/docker-exec" --pidfile "$ROOT/dockerd.pid" --cgroup-parent "/$CGPARENT" \
-    --dns "$DNS" >"$ROOT/dockerd.log" 2>&1 &
-  DPID=$!      # in-sandbox.sh and `ip netns exec` exec, so this is dockerd's own pid
+  dockerd_peer_start "$NSD" "$ROOT" "$DSOCK" "$CGPARENT" berth-peers --dns "$DNS"
 fi
 if has podman; then
   # podman_peer_start makes $NSP, the held mount namespace and the API service (bench/podman_peer.sh)

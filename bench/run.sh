@@ -13,17 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
-QUICK=""; ONLY=""
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1 ;;
-    --only) ONLY=${2:-}; shift ;;
-    --only=*) ONLY=${1#--only=} ;;
-    *) echo "usage: bench/run.sh [--quick] [--only berth]" >&2; exit 2 ;;
-  esac
-  shift
-done
-[ -z "$ONLY" ] || [ "$ONLY" = berth ] || { echo "--only takes berth" >&2; exit 2; }
+source bench/lib.sh
+bench_args run.sh "$@"
 PASS=(); [ -n "$QUICK" ] && PASS+=(--quick); [ -n "$ONLY" ] && PASS+=(--only "$ONLY")   # for the sub-scripts
 REPS=30; [ -n "$QUICK" ] && REPS=10
 TAG=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
