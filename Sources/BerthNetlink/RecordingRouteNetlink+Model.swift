@@ -32,8 +32,6 @@ extension RecordingRouteNetlink {
 
         private(set) var spaces: [Namespace: Space]
         var vethPeers: [LinkRef: LinkRef] = [:]
-        /// Bridge ports in hairpin mode.
-        var hairpin: Set<LinkRef> = []
         /// Indexes are unique across namespaces (except each namespace's `lo`), so a link keeps
         /// its index when it moves, as it usually does in the kernel.
         private var nextIndex: Int32

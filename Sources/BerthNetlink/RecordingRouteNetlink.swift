@@ -258,8 +258,6 @@ public final class RecordingRouteNetlink: RouteNetlink {
             guard port.masterIndex != nil else {
                 throw NetlinkError.kernel(operation: "RTM_SETLINK", errno: EOPNOTSUPP)
             }
-            let ref = Model.LinkRef(namespace: here, index: port.index)
-            if on { model.hairpin.insert(ref) } else { model.hairpin.remove(ref) }
         }
     }
 

@@ -37,7 +37,7 @@ public struct HostFirewall: Sendable {
     func rebuild(networks: [FirewallNetwork], ports: [PublishedPort], isolatedPorts: [String], forwardingGuard: Bool) async throws {
         try await nft.apply(
             HostRules.rebuild(networks: networks, ports: ports, isolatedPorts: isolatedPorts, forwardingGuard: forwardingGuard), in: .host)
-        try await prepareKernel(networks)
+        try await prepareKernel(networks, forwarding: true)
     }
 
     /// Whether Berth is about to turn IP forwarding on (it is off and `--ip-forward` is set).
@@ -47,10 +47,12 @@ public struct HostFirewall: Sendable {
     }
 
     /// Sysctls for `networks` (and forwarding when on), best effort where the kernel lacks a knob.
-    func prepareKernel(_ networks: [FirewallNetwork]) async throws {
+    /// `forwarding`: set IPv4 forwarding too (at a rebuild; a network's own change needs only its
+    /// bridge's settings, and IPv6 forwarding when it brings IPv6).
+    func prepareKernel(_ networks: [FirewallNetwork], forwarding: Bool) async throws {
         var wanted: [(key: String, value: String)] = []
         if settings.ipForward {
-            wanted.append(("net.ipv4.ip_forward", "1"))
+            if forwarding { wanted.append(("net.ipv4.ip_forward", "1")) }
             if networks.contains(where: { $0.subnets.contains { $0.family == .v6 } }) {
                 wanted.append(("net.ipv6.conf.all.forwarding", "1"))
             }
@@ -73,7 +75,7 @@ public struct HostFirewall: Sendable {
     func add(_ network: FirewallNetwork) async throws {
         try await nft.apply(HostRules.add(HostRules.elements(of: network)), in: .host)
         do {
-            try await prepareKernel([network])
+            try await prepareKernel([network], forwarding: false)
         } catch {
             try? await nft.apply(HostRules.delete(HostRules.elements(of: network)), in: .host)
             throw error
