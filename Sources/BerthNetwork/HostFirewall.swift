@@ -37,7 +37,7 @@ public struct HostFirewall: Sendable {
     func rebuild(networks: [FirewallNetwork], ports: [PublishedPort], isolatedPorts: [String], forwardingGuard: Bool) async throws {
         try await nft.apply(
             HostRules.rebuild(networks: networks, ports: ports, isolatedPorts: isolatedPorts, forwardingGuard: forwardingGuard), in: .host)
-        try await prepareKernel(networks, forwarding: true)
+        await prepareKernel(networks, forwarding: true)
     }
 
     /// Whether Berth is about to turn IP forwarding on (it is off and `--ip-forward` is set).
@@ -49,7 +49,7 @@ public struct HostFirewall: Sendable {
     /// Sysctls for `networks` (and forwarding when on), best effort where the kernel lacks a knob.
     /// `forwarding`: set IPv4 forwarding too (at a rebuild; a network's own change needs only its
     /// bridge's settings, and IPv6 forwarding when it brings IPv6).
-    func prepareKernel(_ networks: [FirewallNetwork], forwarding: Bool) async throws {
+    func prepareKernel(_ networks: [FirewallNetwork], forwarding: Bool) async {
         var wanted: [(key: String, value: String)] = []
         if settings.ipForward {
             if forwarding { wanted.append(("net.ipv4.ip_forward", "1")) }
@@ -74,12 +74,7 @@ public struct HostFirewall: Sendable {
     /// Adds a network's elements.
     func add(_ network: FirewallNetwork) async throws {
         try await nft.apply(HostRules.add(HostRules.elements(of: network)), in: .host)
-        do {
-            try await prepareKernel([network], forwarding: false)
-        } catch {
-            try? await nft.apply(HostRules.delete(HostRules.elements(of: network)), in: .host)
-            throw error
-        }
+        await prepareKernel([network], forwarding: false)
     }
 
     /// Removes a network's elements.

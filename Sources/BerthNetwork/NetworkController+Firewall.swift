@@ -38,8 +38,6 @@ extension NetworkController {
             try await firewallQueue.submit {
                 try await firewall.rebuild(networks: nets, ports: ports, isolatedPorts: isolated, forwardingGuard: guardForwarding)
             }.value
-        } catch let error as BerthError {
-            throw error
         } catch {
             throw BerthError.internalError(
                 "cannot program the firewall: \(error) (berthd --iptables=false runs without Berth's firewall: no isolation, NAT or published ports)",
@@ -54,9 +52,6 @@ extension NetworkController {
         guard let firewall else { return }
         do {
             try await firewallQueue.submit { try await change(firewall) }.value
-        } catch let error as BerthError {
-            // Refused for a reason of its own (ICC without bridge netfilter), not a lost table.
-            throw error
         } catch {
             logger.warning("firewall: \(what) failed (\(error)); rebuilding Berth's table")
             try await rebuildFirewall()
