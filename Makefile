@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: all deps build demo test unit-test integration-test bench bench-quick fmt lint clean
+.PHONY: all deps build demo test unit-test integration-test bench bench-quick fresh-check fmt lint clean
 
 all: build
 
@@ -41,6 +41,11 @@ bench: deps
 bench-quick: deps
 	$(SWIFT) build -c release
 	BERTH_BIN_DIR=$$($(SWIFT) build -c release --show-bin-path) bench/run.sh --quick
+
+# README's two commands in a new Debian 12 root (debootstrap minbase), as on a fresh machine. By hand, not in CI:
+# it takes 20-40 minutes. Arguments go through FRESH_ARGS, e.g. make fresh-check FRESH_ARGS="--only test --keep".
+fresh-check:
+	scripts/fresh-check.sh $(FRESH_ARGS)
 
 lint:
 	$(SWIFT) build -Xswiftc -warnings-as-errors

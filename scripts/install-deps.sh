@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on a fresh Debian 12 machine (as root).
 # Idempotent: installs only what is missing, so repeated `make` runs stay fast.
-#   usage: scripts/install-deps.sh [build|test|bench]
+#   usage: scripts/install-deps.sh [build|test|bench|fresh]
 set -euo pipefail
 what=${1:-test}
 
@@ -13,6 +13,11 @@ want() { for p in "$@"; do have_pkg "$p" || need+=("$p"); done; }
 want libsqlite3-dev iproute2 util-linux python3 python3-pip ca-certificates
 # Firewall: libnftables headers (BerthFirewall links libnftables in-process; no nft children).
 want libnftables-dev
+# berthd unpacks `docker import` tarballs and layers compressed with bzip2, xz or zstd through them.
+want bzip2 xz-utils zstd
+# The demo, the tests and the benchmarks look at and change the table with `nft` (nftables), read and
+# set sysctls and find processes (procps: sysctl, pgrep), and fetch published ports with curl.
+if [ "$what" != build ]; then want nftables procps curl; fi
 # Tests drive the real docker CLI; use the one at /usr/local/bin when the machine has it,
 # else Debian's docker.io (its daemon is never started: policy-rc.d refuses service starts).
 docker_cli=""
@@ -27,6 +32,9 @@ if [ "$what" != build ]; then want busybox-static; fi
 # Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).
 if [ "$what" != build ]; then want runc conmon; fi
 
+# The fresh-machine check (scripts/fresh-check.sh) makes its Debian root with debootstrap.
+if [ "$what" = fresh ]; then need=(); want debootstrap git; fi
+
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -37,6 +45,8 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+[ "$what" = fresh ] && exit 0
 
 # The docker SDK for Python, a client the tests use.
 if [ "$what" != build ] && ! python3 -c 'import docker' 2>/dev/null; then

@@ -26,8 +26,10 @@ final class DaemonSandbox: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug").path
     }
 
-    /// The docker CLI the tests drive: /usr/local/bin/docker, else `docker` on PATH.
+    /// The docker CLI the tests drive: `BERTH_DOCKER_CLI` when set (to run the suite against another
+    /// client, such as Debian's 20.10 one), else /usr/local/bin/docker, else /usr/bin/docker.
     static var dockerCLI: String? {
+        if let p = ProcessInfo.processInfo.environment["BERTH_DOCKER_CLI"], !p.isEmpty { return p }
         for p in ["/usr/local/bin/docker", "/usr/bin/docker"] where FileManager.default.isExecutableFile(atPath: p) { return p }
         return nil
     }
