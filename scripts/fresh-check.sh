@@ -32,7 +32,7 @@ work=${BERTH_FRESH_DIR:-/var/tmp/berth-fresh}
 
 if [ "${1:-}" = --inner ]; then
   # Second stage, in a private mount namespace: mount what the root needs, then run README's commands.
-  root=$2; logs=$3; only=$4
+  root=$2; logs=$3; only=$4; hostlogs=$3
   bind_ro() { [ -e "$1" ] || return 0; mkdir -p "$root$1"; mount --bind "$1" "$root$1"; mount -o remount,bind,ro "$root$1"; }
   # The root is a mount point of its own, as / is on a machine: `ip netns exec` marks / a slave mount.
   mount --bind "$root" "$root"
@@ -61,7 +61,13 @@ if [ "${1:-}" = --inner ]; then
     case "$k" in PIP_*|*_CA_BUNDLE|*_CA_CERTS|*CA_CERTS_FILE|*CAINFO|SSL_CERT_FILE|SSL_CERT_DIR|*SSL_ROOTS_FILE_PATH|*_CERT_FILE)
       envs+=("$k=${v//$bundle/$carried}");; esac
   done < <(env)
-  in_root() { chroot "$root" /usr/bin/env -i "${envs[@]}" /bin/bash -c "$1"; }
+  # The logs stay reachable from inside; then the root becomes this namespace's / (pivot_root, not
+  # chroot: runc's containers and `runc exec` must see a real mount-namespace root, as on a machine).
+  mkdir -p "$root/fresh-logs"; mount --bind "$logs" "$root/fresh-logs"; logs=/fresh-logs
+  readlink /proc/self/ns/mnt > "$logs/mount-namespace"
+  mkdir -p "$root/.old-root"; cd "$root"; pivot_root . .old-root; cd /
+  umount -l /.old-root && rmdir /.old-root
+  in_root() { /usr/bin/env -i "${envs[@]}" /bin/bash -c "$1"; }
 
   base=$(echo $SWIFT_BASE $MACHINE_BASE)
   echo "== set-up: the base packages Swift needs, and make: $base"
@@ -71,7 +77,7 @@ if [ "${1:-}" = --inner ]; then
   rc=0
   for target in demo test; do
     [ -z "$only" ] || [ "$only" = "$target" ] || continue
-    echo "== make $target (log: $logs/$target.log)"
+    echo "== make $target (log: $hostlogs/$target.log)"
     start=$(date +%s)
     if in_root "cd /root/berth && make $target" >"$logs/$target.log" 2>&1; then r=0; else r=$?; fi
     echo "make $target: exit $r after $(( $(date +%s) - start )) s; its last lines:"
@@ -104,10 +110,13 @@ mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.source
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 
 cleanup() {
-  # Whatever still runs in the root (a daemon a failed test left) is ended before the root goes.
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -KILL "${p#/proc/}" 2>/dev/null
-  done
+  # Whatever still runs in the root's mount namespace (a daemon a failed test left) is ended first.
+  ns=$(cat "$logs/mount-namespace" 2>/dev/null || true)
+  if [ -n "$ns" ]; then
+    for p in /proc/[0-9]*; do
+      [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+    done
+  fi
   if [ $keep = 0 ] && [ -d "$root" ]; then rm -rf --one-file-system "$root"; else echo "root kept at $root"; fi
 }
 trap cleanup EXIT

@@ -34,6 +34,28 @@ final class DaemonSandbox: @unchecked Sendable {
         return nil
     }
 
+    /// The docker CLI's own version and the API version it asks for ("20.10.24+dfsg1", "1.41").
+    static let dockerCLIVersion: (client: String, api: String) = {
+        guard let cli = dockerCLI,
+              let r = try? Shell.run(cli, ["-H", "unix:///nonexistent", "version", "--format", "{{.Client.Version}} {{.Client.APIVersion}}"])
+        else { return ("", "") }
+        let parts = r.out.split(separator: "\n").first?.split(separator: " ").map(String.init) ?? []
+        return parts.count == 2 ? (parts[0], parts[1]) : ("", "")
+    }()
+
+    /// A docker CLI before 23 (Debian 12's docker.io is 20.10): it prints some daemon errors its own
+    /// way ("Error: No such network: x"), lists `docker port` unsorted with IPv6 hosts unbracketed,
+    /// sends `--ip` only for user-defined networks and no ConsoleSize. The daemon's side is the same.
+    static var legacyDockerCLI: Bool {
+        (Int(dockerCLIVersion.client.split(separator: ".").first ?? "") ?? 99) < 23
+    }
+
+    /// What the docker CLI prints for the daemon's 404 `daemonMessage` about `kind` `name`: CLIs
+    /// before 23 print "Error: No such network: x" for network and image commands instead.
+    static func cliNotFound(_ kind: String, _ name: String, daemonMessage: String) -> String {
+        legacyDockerCLI ? "Error: No such \(kind): \(name)" : daemonMessage
+    }
+
     static var isRoot: Bool { getuid() == 0 }
 
     init(extraArgs: [String] = []) throws {
@@ -126,6 +148,11 @@ final class DaemonSandbox: @unchecked Sendable {
     /// The berth CLI against this daemon.
     func berth(_ args: String...) throws -> Shell.Result {
         try Shell.run(Self.binDir + "/berth", ["-H", host] + args)
+    }
+
+    /// The berth CLI asking for the same API version as the docker CLI, to compare their outputs.
+    func berthAsDockerCLI(_ args: String...) throws -> Shell.Result {
+        try Shell.run(Self.binDir + "/berth", ["-H", host] + args, env: ["DOCKER_API_VERSION": Self.dockerCLIVersion.api])
     }
 
     /// A command inside the daemon's namespace (to look at the kernel's side).

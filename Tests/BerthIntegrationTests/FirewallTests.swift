@@ -160,8 +160,13 @@ struct FirewallTests {
 
             // docker port, as the notes show it.
             let all = try s.docker("port", "web").out
-            // The CLI sorts the lines naturally (80 before 5353).
-            #expect(all == "80/tcp -> 0.0.0.0:8080\n5353/udp -> 0.0.0.0:5353\n", "\(all)")
+            // The CLI sorts the lines naturally (80 before 5353); before 23 it printed them in Go's map order.
+            let expected = "80/tcp -> 0.0.0.0:8080\n5353/udp -> 0.0.0.0:5353\n"
+            if DaemonSandbox.legacyDockerCLI {
+                #expect(Set(all.split(separator: "\n")) == Set(expected.split(separator: "\n")), "\(all)")
+            } else {
+                #expect(all == expected, "\(all)")
+            }
             #expect(try s.docker("port", "web", "80").out == "0.0.0.0:8080\n")
             #expect(try s.docker("port", "web", "80/tcp").out == "0.0.0.0:8080\n")
             let udp = try s.docker("port", "web", "80/udp")
@@ -233,7 +238,8 @@ extension FirewallTests {
             #expect(try s.docker("network", "create", "--ipv6", "six").code == 0)
             try run(s, "--name", "web6", "--network", "six", "-p", "8081:80")
             try serve(s, in: "web6", port: 80)
-            #expect(try s.docker("port", "web6", "80").out == "0.0.0.0:8081\n[::]:8081\n")
+            // CLIs before 23 join host and port without brackets.
+            #expect(try s.docker("port", "web6", "80").out == (DaemonSandbox.legacyDockerCLI ? "0.0.0.0:8081\n:::8081\n" : "0.0.0.0:8081\n[::]:8081\n"))
             let fromOutside = ["/usr/sbin/ip", "netns", "exec", outside]
             #expect(try waitServing { try ask(fromOutside, "tcp", "fd99::1", 8081) } == "tcp fd99::2")
             let v4 = try ask(fromOutside, "tcp", "10.99.0.1", 8081)

@@ -41,7 +41,8 @@ struct ImageAPITests {
             let untag = try s.docker("rmi", "alpine")
             #expect(untag.code == 0 && untag.out == "Untagged: alpine:latest\n", "\(untag.err)")
             let missing = try s.docker("rmi", "nope")
-            #expect(missing.code == 1 && missing.err == "Error response from daemon: No such image: nope:latest\n", "\(missing.err)")
+            #expect(missing.code == 1 && missing.err == DaemonSandbox.cliNotFound("image", "nope", daemonMessage: "Error response from daemon: No such image: nope:latest") + "\n",
+                    "\(missing.err)")
             let bad = try s.docker("image", "inspect", "nope")
             #expect(bad.code == 1 && bad.err.contains("No such image: nope"), "\(bad.err)")
 

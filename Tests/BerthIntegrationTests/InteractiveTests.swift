@@ -25,8 +25,10 @@ struct InteractiveTests {
             let tar = try BusyboxRootfs(directory: s.root + "/images").busyboxTar()
             #expect(try s.docker("import", "--change", #"CMD ["sh"]"#, tar, "alpine:latest").code == 0)
 
-            // The client's terminal size reaches the container at creation (HostConfig.ConsoleSize).
-            let run = try inTerminal(s, "run -it --rm alpine sh -c 'tty; stty size; exit 3'", rows: 30, cols: 90)
+            // The client's terminal size reaches the container at creation (HostConfig.ConsoleSize). CLIs
+            // before 23 send no ConsoleSize; their resize comes just after the start, so the shell waits for it.
+            let wait = DaemonSandbox.legacyDockerCLI ? "sleep 1; " : ""
+            let run = try inTerminal(s, "run -it --rm alpine sh -c 'tty; \(wait)stty size; exit 3'", rows: 30, cols: 90)
             #expect(run.code == 3 && run.out.contains("/dev/pts/0\n30 90\n"), "\(run)")
 
             #expect(try s.docker("run", "-dit", "--name", "box", "alpine", "sh").code == 0)

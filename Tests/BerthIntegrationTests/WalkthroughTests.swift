@@ -72,7 +72,8 @@ struct WalkthroughTests {
                 (["network", "create", "-d", "doesnotexist", "e-net"], "Error response from daemon: plugin \"doesnotexist\" not found"),
                 (["network", "rm", "bridge"], "Error response from daemon: bridge is a pre-defined network and cannot be removed"),
                 (["network", "rm", "host"], "Error response from daemon: host is a pre-defined network and cannot be removed"),
-                (["network", "rm", "doesnotexist"], "Error response from daemon: network doesnotexist not found"),
+                (["network", "rm", "doesnotexist"],
+                 DaemonSandbox.cliNotFound("network", "doesnotexist", daemonMessage: "Error response from daemon: network doesnotexist not found")),
             ]
             for (args, message) in cases {
                 let r = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + args, env: ["DOCKER_CONFIG": s.root + "/docker-config"])
@@ -81,7 +82,7 @@ struct WalkthroughTests {
             }
             let missing = try s.docker("network", "inspect", "doesnotexist")
             #expect(missing.code == 1 && missing.out.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
-            #expect(missing.err.contains("network doesnotexist not found"))
+            #expect(missing.err.contains(DaemonSandbox.cliNotFound("network", "doesnotexist", daemonMessage: "network doesnotexist not found")))
 
             // Nothing half-made: same networks, same links, and the refused names are free.
             let names = try s.docker("network", "ls", "--format", "{{.Name}}").out

@@ -12,10 +12,10 @@ extension EngineClient {
 
     /// Sends an upgrade request and, on `101`, returns the hijacked connection.
     func hijack(_ path: String, query: [(String, String)] = [], body: JSONValue? = nil, tty: Bool) throws -> HijackOutcome {
-        var target = "/v\(APIVersion.current)" + path
+        var target = "/v\(apiVersion)" + path
         if !query.isEmpty { target += "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&") }
         let payload = body.map { Array($0.rendered().utf8) } ?? []
-        var head = "POST \(target) HTTP/1.1\r\nHost: api\r\nUser-Agent: berth-cli/\(APIVersion.current)\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+        var head = "POST \(target) HTTP/1.1\r\nHost: api\r\nUser-Agent: berth-cli/\(apiVersion)\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
         if body != nil { head += "Content-Type: application/json\r\n" }
         head += "Content-Length: \(payload.count)\r\n\r\n"
         let fd: Int32

@@ -28,9 +28,21 @@ public struct EngineClient: Sendable {
     }
 
     public let socketPath: String
+    /// The API version every request names: `DOCKER_API_VERSION` when set, as the docker CLI
+    /// honours it, else the newest Berth speaks.
+    public let apiVersion: APIVersion
 
     /// `unix:///run/berth/berth.sock` or a plain path.
-    public init(host: String) throws(ConnectionError) {
+    /// `requestedVersion` is `DOCKER_API_VERSION` unless given.
+    public init(host: String, requestedVersion: String? = getenv("DOCKER_API_VERSION").map { String(cString: $0) }) throws(ConnectionError) {
+        if let text = requestedVersion, !text.isEmpty {
+            guard let v = APIVersion(text) else {
+                throw ConnectionError(description: "DOCKER_API_VERSION=\(text) is not an API version: give one such as 1.41, or unset it")
+            }
+            apiVersion = v
+        } else {
+            apiVersion = .current
+        }
         if host.hasPrefix("unix://") {
             socketPath = String(host.dropFirst(7))
         } else if host.hasPrefix("/") {
@@ -42,12 +54,12 @@ public struct EngineClient: Sendable {
 
     /// Sends one request with the API version prefix and returns the daemon's response.
     public func request(_ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil) throws(ConnectionError) -> Response {
-        var target = "/v\(APIVersion.current)" + path
+        var target = "/v\(apiVersion)" + path
         if !query.isEmpty {
             target += "?" + query.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
         }
         let payload = body.map { Array($0.rendered().utf8) } ?? []
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: api\r\nUser-Agent: berth-cli/\(APIVersion.current)\r\nConnection: close\r\n"
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: api\r\nUser-Agent: berth-cli/\(apiVersion)\r\nConnection: close\r\n"
         if body != nil { head += "Content-Type: application/json\r\n" }
         head += "Content-Length: \(payload.count)\r\n\r\n"
         let fd = try openConnection()
