@@ -63,8 +63,8 @@ if [ "${1:-}" = --inner ]; then
   done < <(env)
   # The logs stay reachable from inside; then the root becomes this namespace's / (pivot_root, not
   # chroot: runc's containers and `runc exec` must see a real mount-namespace root, as on a machine).
-  mkdir -p "$root/fresh-logs"; mount --bind "$logs" "$root/fresh-logs"; logs=/fresh-logs
   readlink /proc/self/ns/mnt > "$logs/mount-namespace"
+  mkdir -p "$root/fresh-logs"; mount --bind "$logs" "$root/fresh-logs"; logs=/fresh-logs
   mkdir -p "$root/.old-root"; cd "$root"; pivot_root . .old-root; cd /
   umount -l /.old-root && rmdir /.old-root
   in_root() { /usr/bin/env -i "${envs[@]}" /bin/bash -c "$1"; }
