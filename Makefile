@@ -43,7 +43,7 @@ bench-quick: deps
 	BERTH_BIN_DIR=$$($(SWIFT) build -c release --show-bin-path) bench/run.sh --quick
 
 # README's two commands in a new Debian 12 root (debootstrap minbase), as on a fresh machine. By hand, not in CI:
-# it takes 20-40 minutes. Arguments go through FRESH_ARGS, e.g. make fresh-check FRESH_ARGS="--only test --keep".
+# about 10 minutes here. Arguments go through FRESH_ARGS, e.g. make fresh-check FRESH_ARGS="--only test --keep".
 fresh-check:
 	scripts/fresh-check.sh $(FRESH_ARGS)
 

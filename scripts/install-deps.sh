@@ -9,31 +9,34 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 want() { for p in "$@"; do have_pkg "$p" || need+=("$p"); done; }
 
-# Build: SQLite headers for GRDB. Run: iproute2 for the sandbox namespaces, util-linux for nsenter.
-want libsqlite3-dev iproute2 util-linux python3 python3-pip ca-certificates
-# Firewall: libnftables headers (BerthFirewall links libnftables in-process; no nft children).
-want libnftables-dev
-# berthd unpacks `docker import` tarballs and layers compressed with bzip2, xz or zstd through them.
-want bzip2 xz-utils zstd
-# The demo, the tests and the benchmarks look at and change the table with `nft` (nftables), read and
-# set sysctls and find processes (procps: sysctl, pgrep), and fetch published ports with curl.
-if [ "$what" != build ]; then want nftables procps curl; fi
-# Tests drive the real docker CLI; use the one at /usr/local/bin when the machine has it,
-# else Debian's docker.io (its daemon is never started: policy-rc.d refuses service starts).
-docker_cli=""
-for c in /usr/local/bin/docker /usr/bin/docker; do [ -x "$c" ] && docker_cli=$c && break; done
-if [ -z "$docker_cli" ] && [ "$what" != build ]; then want docker.io; fi
-# Benchmarks: hyperfine for CLI timings, dnsperf against the embedded DNS; podman with netavark and
-# aardvark-dns as the peer they are measured against (run in their own namespace, never on the host's).
-# dockerd 20.10 (docker.io with its containerd) is the other peer; bench/peers.sh runs it in a namespace.
-if [ "$what" = bench ]; then want hyperfine dnsperf iperf3 podman netavark aardvark-dns docker.io containerd; fi
-# Image tests and the demo build a busybox root filesystem from Debian's static busybox.
-if [ "$what" != build ]; then want busybox-static; fi
-# Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).
-if [ "$what" != build ]; then want runc conmon; fi
-
-# The fresh-machine check (scripts/fresh-check.sh) makes its Debian root with debootstrap.
-if [ "$what" = fresh ]; then need=(); want debootstrap git; fi
+if [ "$what" = fresh ]; then
+  # The fresh-machine check (scripts/fresh-check.sh) makes its Debian root with debootstrap and clones
+  # the project into it; everything else is installed inside that root.
+  want debootstrap git
+else
+  # Build: SQLite headers for GRDB. Run: iproute2 for the sandbox namespaces, util-linux for nsenter.
+  want libsqlite3-dev iproute2 util-linux python3 python3-pip ca-certificates
+  # Firewall: libnftables headers (BerthFirewall links libnftables in-process; no nft children).
+  want libnftables-dev
+  # berthd unpacks `docker import` tarballs and layers compressed with bzip2, xz or zstd through them.
+  want bzip2 xz-utils zstd
+  # The demo, the tests and the benchmarks look at and change the table with `nft` (nftables), read and
+  # set sysctls and find processes (procps: sysctl, pgrep), and fetch published ports with curl.
+  if [ "$what" != build ]; then want nftables procps curl; fi
+  # Tests drive the real docker CLI; use the one at /usr/local/bin when the machine has it,
+  # else Debian's docker.io (its daemon is never started: policy-rc.d refuses service starts).
+  docker_cli=""
+  for c in /usr/local/bin/docker /usr/bin/docker; do [ -x "$c" ] && docker_cli=$c && break; done
+  if [ -z "$docker_cli" ] && [ "$what" != build ]; then want docker.io; fi
+  # Benchmarks: hyperfine for CLI timings, dnsperf against the embedded DNS; podman with netavark and
+  # aardvark-dns as the peer they are measured against (run in their own namespace, never on the host's).
+  # dockerd 20.10 (docker.io with its containerd) is the other peer; bench/peers.sh runs it in a namespace.
+  if [ "$what" = bench ]; then want hyperfine dnsperf iperf3 podman netavark aardvark-dns docker.io containerd; fi
+  # Image tests and the demo build a busybox root filesystem from Debian's static busybox.
+  if [ "$what" != build ]; then want busybox-static; fi
+  # Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).
+  if [ "$what" != build ]; then want runc conmon; fi
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
