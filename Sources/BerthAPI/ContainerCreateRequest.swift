@@ -9,6 +9,9 @@ public struct ContainerCreateRequest: Equatable, Sendable {
         public var ipv6: String?
         public var aliases: [String]
         public var macAddress: String?
+        public var links: [String]? = nil
+        public var driverOpts: [String: String]? = nil
+        public var linkLocalIPs: [String]? = nil
     }
 
     public var image: String
@@ -94,7 +97,9 @@ public struct ContainerCreateRequest: Equatable, Sendable {
                     ipv4: try ipam?.string("IPv4Address").flatMap { $0.isEmpty ? nil : $0 },
                     ipv6: try ipam?.string("IPv6Address").flatMap { $0.isEmpty ? nil : $0 },
                     aliases: try e.stringList("Aliases") ?? [],
-                    macAddress: try e.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 }))
+                    macAddress: try e.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 },
+                    links: try e.stringList("Links"), driverOpts: try e.stringMap("DriverOpts"),
+                    linkLocalIPs: try ipam?.stringList("LinkLocalIPs")))
             }
         }
     }

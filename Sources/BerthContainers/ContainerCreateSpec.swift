@@ -23,6 +23,8 @@ public struct ContainerCreateSpec: Sendable, Equatable {
     public var networkMode: String = "bridge"
     /// Per-network requests from `NetworkingConfig.EndpointsConfig`.
     public var endpoints: [ContainerRecord.NetworkRequest] = []
+    /// The container-wide `MacAddress` (API < 1.52): the endpoint of the network mode's network gets it.
+    public var macAddress: String?
     public var autoRemove = false
     public var dns: [String] = []
     public var dnsSearch: [String] = []

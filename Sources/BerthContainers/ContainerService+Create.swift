@@ -34,7 +34,7 @@ extension ContainerService {
                 throw BerthError.invalidArgument("conflicting options: dns and the network mode")
             }
             if !spec.extraHosts.isEmpty { throw BerthError.invalidArgument("conflicting options: custom host-to-IP mapping and the network mode") }
-            if spec.endpoints.contains(where: { $0.macAddress != nil }) {
+            if spec.macAddress != nil || spec.endpoints.contains(where: { $0.macAddress != nil }) {
                 throw BerthError.invalidArgument("conflicting options: mac-address and the network mode")
             }
             if !spec.portBindings.isEmpty || spec.publishAllPorts {
@@ -42,6 +42,16 @@ extension ContainerService {
             }
             networkMode = "container:" + target.id
             joinedHostname = target.hostname
+        }
+        if mode == "host", spec.macAddress != nil {
+            throw BerthError.invalidArgument("conflicting options: mac-address and the network mode")
+        }
+        for mac in [spec.macAddress] + spec.endpoints.map(\.macAddress) {
+            if let mac, MACAddress(mac) == nil { throw BerthError.invalidArgument("invalid MAC address \(mac)") }
+        }
+        for e in spec.endpoints {
+            try Self.validateLinkLocalIPs(e.linkLocalIPs)
+            for link in e.links ?? [] { _ = try LegacyLinks.parse(link) }
         }
         try Self.validateExtraHosts(spec.extraHosts)
         let links = try validateLinks(spec.links, defaultBridge: mode == "bridge")
@@ -93,7 +103,13 @@ extension ContainerService {
                 if e.network == "default" { e.network = "bridge" }
                 return e
             }
-            let first = endpoints.first { $0.network == mode } ?? .init(network: mode)
+            var first = endpoints.first { $0.network == mode } ?? .init(network: mode)
+            if let mac = spec.macAddress {
+                if let own = first.macAddress, own.lowercased() != mac.lowercased() {
+                    throw BerthError.invalidArgument("the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty")
+                }
+                first.macAddress = mac
+            }
             record.networks = [first] + endpoints.filter { $0.network != mode }
         }
         _ = try await rootfs.create(containerID: id, image: image)
@@ -120,5 +136,14 @@ extension ContainerService {
             out.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0)
         }
         return out
+    }
+
+    /// `--link-local-ip` values must be link-local unicast addresses (169.254.0.0/16, fe80::/10).
+    static func validateLinkLocalIPs(_ ips: [String]?) throws {
+        for text in ips ?? [] {
+            guard let ip = IPAddress(text), ip.isLinkLocalUnicast else {
+                throw BerthError.invalidArgument("invalid link-local IP address: \(text)")
+            }
+        }
     }
 }

@@ -31,11 +31,17 @@ extension ContainerService {
             sandboxKey: paths.sandboxKey(c.id),
             scope: DNSClientScope(
                 networkIDs: records.map(\.networkID),
-                links: Dictionary(c.links.map { ($0.alias.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })),
+                links: Dictionary(Self.dnsLinks(c).map { ($0.alias.lowercased(), $0.name) }, uniquingKeysWith: { a, _ in a })),
             // A container only on internal networks has no way out, and its names none either: the
             // server answers its own names and refuses to forward (SERVFAIL), as dockerd 24+ does.
             upstreams: externalAccess ? await upstreams(c, hostResolv: hostResolv) : []), rulesMayExist: afterRestart)
         return true
+    }
+
+    /// The links whose aliases `c` alone resolves: container-wide `--link`s, then those given on an
+    /// endpoint (`EndpointSettings.Links`, as the docker CLI and compose send them for user networks).
+    static func dnsLinks(_ c: ContainerRecord) -> [ContainerRecord.Link] {
+        c.links + c.networks.flatMap { ($0.links ?? []).compactMap { try? LegacyLinks.parse($0) } }
     }
 
     /// Drops the container's names and stops its server (the container stopped or went away).

@@ -107,3 +107,38 @@ extension ContainerService {
         }
     }
 }
+
+extension ContainerService {
+    /// `DELETE /containers/PARENT/ALIAS?link=1` (`docker rm --link /web/db`): drops the legacy link
+    /// named ALIAS from PARENT, as dockerd does; a running parent loses its /etc/hosts line at once
+    /// (its environment stays as it was started).
+    public func removeLink(_ linkName: String) async throws {
+        let trimmed = linkName.split(separator: "/").joined(separator: "/")
+        let parts = trimmed.split(separator: "/").map(String.init)
+        guard parts.count == 2 else {
+            // A plain container name is "the default link name" in dockerd's terms.
+            if parts.count == 1, (try? find(parts[0])) != nil {
+                throw BerthError.internalError("Conflict, cannot remove the default link name of the container")
+            }
+            throw BerthError.notFound("No such container: \(trimmed)")
+        }
+        guard var parent = try? find(parts[0]), parent.links.contains(where: { $0.alias == parts[1] }) else {
+            throw BerthError.notFound("No such container: \(trimmed)")
+        }
+        guard parent.status != .removing else {
+            throw BerthError.conflict("removal of container \(trimmed) is already in progress")
+        }
+        parent.links.removeAll { $0.alias == parts[1] }
+        do { try await store.saveContainer(parent) } catch {
+            throw BerthError.internalError("cannot save container \(parent.name): \(error)", cause: error)
+        }
+        containers[parent.id] = parent
+        if parent.status == .running, onDefaultBridge(parent) {
+            let embedded = await dns?.isServing(containerID: parent.id) ?? false
+            do { _ = try await writeEtcFiles(parent, embeddedDNS: embedded) } catch {
+                logger.warning("hosts of container not updated after link removal", metadata: ["container": "\(parent.name)", "error": "\(error)"])
+            }
+        }
+        logger.info("link removed", metadata: ["container": "\(parent.name)", "link": "\(parts[1])"])
+    }
+}

@@ -22,7 +22,7 @@ extension ContainerService {
         var stored = request
         stored.network = net.name
         if c.status == .running {
-            if net.record.enableIPv6 {
+            if net.record.enableIPv6 || request.wantsIPv6LinkLocal {
                 // The sandbox may have been made without IPv6 (none of its networks had it).
                 try await NetworkNamespace.setSysctls(
                     [("net.ipv6.conf.all.disable_ipv6", "0"), ("net.ipv6.conf.default.disable_ipv6", "0")],
@@ -30,7 +30,8 @@ extension ContainerService {
             }
             _ = try await network.connect(net.id, EndpointRequest(
                 containerID: c.id, containerName: c.name, sandboxKey: paths.sandboxKey(c.id), ipv4: request.ipv4,
-                ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases))
+                ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases,
+                linkLocalIPs: request.linkLocalIPs ?? []))
             do {
                 try await networksChanged(c)
             } catch {
@@ -40,7 +41,8 @@ extension ContainerService {
             }
         } else {
             try NetworkController.validate(
-                EndpointRequest(containerID: c.id, containerName: c.name, sandboxKey: "", ipv4: request.ipv4, ipv6: request.ipv6, aliases: request.aliases),
+                EndpointRequest(containerID: c.id, containerName: c.name, sandboxKey: "", ipv4: request.ipv4, ipv6: request.ipv6,
+                                aliases: request.aliases, linkLocalIPs: request.linkLocalIPs ?? []),
                 on: net)
         }
         // Only the networks field: the container may have exited during the awaits above.

@@ -44,7 +44,8 @@ extension ContainerService {
                 for request in c.networks {
                     _ = try await network.connect(request.network, EndpointRequest(
                         containerID: c.id, containerName: c.name, sandboxKey: key, ipv4: request.ipv4,
-                        ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases, ports: ports))
+                        ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases, ports: ports,
+                        linkLocalIPs: request.linkLocalIPs ?? []))
                 }
             }
             lap("endpoints")
@@ -133,7 +134,9 @@ extension ContainerService {
         if c.networkMode == "host" { return nil }
         if let owner = try sandboxOwner(c) { return paths.sandboxKey(owner.id) }
         var ipv6 = false
-        for request in c.networks { ipv6 = try await network.find(request.network).record.enableIPv6 || ipv6 }
+        for request in c.networks {
+            ipv6 = try await network.find(request.network).record.enableIPv6 || request.wantsIPv6LinkLocal || ipv6
+        }
         let key = paths.sandboxKey(c.id)
         try await ContainerFiles.makeDirectories([paths.execRoot + "/netns"])
         try? await NetworkNamespace.unpin(at: key)

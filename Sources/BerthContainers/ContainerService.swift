@@ -145,6 +145,11 @@ public actor ContainerService {
         throw .notFound("No such container: \(ref)")
     }
 
+    /// The id of the image `reference` names, as a set for `ancestor` filters; nil when it names none.
+    public func imageIDs(_ reference: String) async -> Set<String>? {
+        (try? await images.image(reference)).map { [$0.id] }
+    }
+
     /// The endpoints of a container, for inspect.
     public func endpoints(_ id: String) async -> [EndpointRecord] { await network.endpoints(container: id) }
 }

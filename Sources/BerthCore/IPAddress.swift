@@ -29,6 +29,14 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         }
     }
 
+    /// 169.254.0.0/16 or fe80::/10 (what `--link-local-ip` accepts).
+    public var isLinkLocalUnicast: Bool {
+        switch self {
+        case .v4(let a): a.value >> 16 == 0xA9FE
+        case .v6(let a): a.value >> 118 == 0x3FA
+        }
+    }
+
     /// The address as an unsigned integer wide enough for both families.
     public var value: UInt128 {
         switch self {

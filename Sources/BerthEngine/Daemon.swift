@@ -92,6 +92,7 @@ public struct Daemon {
         }).register(&router)
         NetworkHandlers(controller: controller, containers: containers).register(&router)
         ContainerHandlers(containers: containers, network: controller, paths: paths).register(&router)
+        StatsHandlers(containers: containers).register(&router)
         ExecHandlers(containers: containers).register(&router)
         AttachHandlers(containers: containers).register(&router)
         ImageHandlers(store: images, scratchDirectory: config.dataRoot + "/tmp").register(&router)

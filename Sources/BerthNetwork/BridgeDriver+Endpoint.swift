@@ -22,6 +22,10 @@ extension BridgeDriver {
             for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
                 if let cidr = CIDR(text) { try await inside.addAddress(cidr, link: endpoint.interfaceName) }
             }
+            for text in endpoint.linkLocalIPs ?? [] {
+                guard let ip = IPAddress(text) else { continue }
+                try await inside.addAddress(CIDR(address: ip, prefixLength: ip.family == .v4 ? 16 : 64), link: endpoint.interfaceName)
+            }
             try await inside.setLinkUp(name: "lo")
             try await inside.setLinkUp(name: endpoint.interfaceName)
             if providesGateway { try await takeGateway(endpoint, sandbox: sandbox) }

@@ -15,11 +15,14 @@ public struct EndpointRequest: Sendable, Equatable {
     /// Ports to publish (`-p`, `-P`). Only the endpoint that carries the sandbox's default route
     /// publishes them, as in dockerd; other endpoints ignore them.
     public var ports: [PortBindingRequest]
+    /// `--link-local-ip`: extra link-local addresses on the interface.
+    public var linkLocalIPs: [String] = []
 
     public init(
         containerID: String, containerName: String, sandboxKey: String, ipv4: String? = nil, ipv6: String? = nil,
-        macAddress: String? = nil, aliases: [String] = [], ports: [PortBindingRequest] = []
+        macAddress: String? = nil, aliases: [String] = [], ports: [PortBindingRequest] = [], linkLocalIPs: [String] = []
     ) {
+        self.linkLocalIPs = linkLocalIPs
         self.ports = ports
         self.containerID = containerID
         self.containerName = containerName

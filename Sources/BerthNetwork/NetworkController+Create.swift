@@ -5,14 +5,17 @@ import BerthStore
 extension NetworkController {
     /// Drivers Docker has that Berth does not run yet; asking for one is a clear 501, not a 404.
     static let knownUnsupportedDrivers: Set<String> = ["overlay", "macvlan", "ipvlan"]
+    /// Names dockerd keeps for its own networks: no user network may take them.
+    static let predefinedNames: Set<String> = ["bridge", "host", "none", "default"]
 
     /// Creates a network and returns it. Every check happens before any reservation, and every
     /// reservation is undone if a later step fails.
     public func create(_ spec: NetworkCreateSpec) async throws -> Network {
         let driverName = spec.driver.isEmpty ? "bridge" : spec.driver
-        guard !spec.name.isEmpty else { throw BerthError.invalidArgument("network name must not be empty: give the network a name") }
-        if spec.name.contains(where: { $0 == "/" || $0.isWhitespace || $0.isNewline }) {
-            throw BerthError.invalidArgument("invalid network name \"\(spec.name)\": names cannot contain '/' or spaces")
+        // dockerd checks no characters: `test 01` and `a/b` are names; only an empty one is refused.
+        guard spec.name.contains(where: { !$0.isWhitespace }) else { throw BerthError.invalidArgument("invalid name: name is empty") }
+        if Self.predefinedNames.contains(spec.name) {
+            throw BerthError.forbidden("operation is not permitted on predefined \(spec.name) network ")
         }
         if spec.configOnly || spec.configFrom != nil {
             throw BerthError(.notImplemented, "config-only networks (--config-only, --config-from) are not supported by Berth yet")

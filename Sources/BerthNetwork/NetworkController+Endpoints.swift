@@ -53,6 +53,7 @@ extension NetworkController {
             gateway6: v6 == nil ? "" : network.subnets.first { $0.family == .v6 }?.gateway.description ?? "",
             aliases: request.aliases, requestedIPv4: request.ipv4 ?? "", requestedIPv6: request.ipv6 ?? "",
             order: (mine.map(\.order).max() ?? -1) + 1)
+        endpoint.linkLocalIPs = request.linkLocalIPs.isEmpty ? nil : request.linkLocalIPs
         if providesGateway && !request.ports.isEmpty {
             do {
                 endpoint.ports = try allocatePorts(request.ports, network: network, endpoint: endpoint)
@@ -251,6 +252,9 @@ extension NetworkController {
             if !r.aliases.isEmpty { throw .invalidArgument("network-scoped alias is supported only for containers in user defined networks") }
         } else if wantsIP && network.record.userSubnets != true {
             throw .invalidArgument("user specified IP address is supported only when connecting to networks with user configured subnets")
+        }
+        for text in r.linkLocalIPs {
+            guard let ip = IPAddress(text), ip.isLinkLocalUnicast else { throw .invalidArgument("invalid link-local IP address: \(text)") }
         }
     }
 

@@ -25,7 +25,7 @@ public struct NetworkCreateSpec: Sendable, Equatable {
     public var enableIPv4 = true
     public var enableIPv6 = false
     public var ipamDriver = "default"
-    public var ipamOptions: [String: String] = [:]
+    public var ipamOptions: [String: String]?
     public var subnets: [Subnet] = []
     public var options: [String: String] = [:]
     public var labels: [String: String] = [:]

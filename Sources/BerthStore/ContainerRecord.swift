@@ -9,13 +9,26 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
         public var ipv6: String?
         public var aliases: [String]
         public var macAddress: String?
+        /// `EndpointSettings.Links` as sent (`name:alias`: DNS aliases of other containers, seen
+        /// only from this one); nil when not sent.
+        public var links: [String]?
+        /// `EndpointSettings.DriverOpts` as sent; nil when not sent.
+        public var driverOpts: [String: String]?
+        /// `IPAMConfig.LinkLocalIPs` (`--link-local-ip`); nil when not sent.
+        public var linkLocalIPs: [String]?
 
-        public init(network: String, ipv4: String? = nil, ipv6: String? = nil, aliases: [String] = [], macAddress: String? = nil) {
+        public init(
+            network: String, ipv4: String? = nil, ipv6: String? = nil, aliases: [String] = [], macAddress: String? = nil,
+            links: [String]? = nil, driverOpts: [String: String]? = nil, linkLocalIPs: [String]? = nil
+        ) {
             self.network = network
             self.ipv4 = ipv4
             self.ipv6 = ipv6
             self.aliases = aliases
             self.macAddress = macAddress
+            self.links = links
+            self.driverOpts = driverOpts
+            self.linkLocalIPs = linkLocalIPs
         }
     }
 
@@ -145,4 +158,9 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
     /// The process the container runs: entrypoint then command.
     public var path: String { (entrypoint + cmd).first ?? "" }
     public var args: [String] { Array((entrypoint + cmd).dropFirst()) }
+}
+
+extension ContainerRecord.NetworkRequest {
+    /// An IPv6 `--link-local-ip` needs IPv6 on in the sandbox, whatever the network's own setting.
+    public var wantsIPv6LinkLocal: Bool { (linkLocalIPs ?? []).contains { $0.contains(":") } }
 }

@@ -35,6 +35,9 @@ public struct EndpointRecord: Codable, Hashable, Sendable {
         set { storedPorts = newValue.isEmpty ? nil : newValue }
     }
     private var storedPorts: [PublishedPort]?
+    /// `--link-local-ip` addresses on the interface besides its own (IPv4 as /16, IPv6 as /64, as
+    /// dockerd puts them); optional in storage for endpoints saved before they existed.
+    public var linkLocalIPs: [String]?
 
     public init(
         id: String, networkID: String, containerID: String, containerName: String, sandboxKey: String,

@@ -57,7 +57,16 @@ struct ContainerHandlers: Sendable {
                 }
             }
         }
-        r.add(["DELETE"], "/containers/{id}") { req in
+        r.add(["POST"], "/containers/{id}/rename") { req in
+            try await containers.rename(req.params["id"] ?? "", to: req.query("name") ?? "")
+            return .noContent()
+        }
+        // `{id...}`: a legacy link's name has a slash (`DELETE /containers/web/db?link=1`).
+        r.add(["DELETE"], "/containers/{id...}") { req in
+            if req.boolQuery("link") {
+                try await containers.removeLink(req.params["id"] ?? "")
+                return .noContent()
+            }
             try await containers.remove(req.params["id"] ?? "", force: req.boolQuery("force"))
             return .noContent()
         }
@@ -92,15 +101,39 @@ struct ContainerHandlers: Sendable {
         spec.portBindings = body.portBindings
         spec.publishAllPorts = body.publishAllPorts
         spec.endpoints = body.endpoints.map {
-            .init(network: $0.network, ipv4: $0.ipv4, ipv6: $0.ipv6, aliases: $0.aliases, macAddress: $0.macAddress ?? body.macAddress)
+            .init(network: $0.network, ipv4: $0.ipv4, ipv6: $0.ipv6, aliases: $0.aliases, macAddress: $0.macAddress,
+                  links: $0.links, driverOpts: $0.driverOpts, linkLocalIPs: $0.linkLocalIPs)
         }
+        // Clients below API 1.52 send `--mac-address` container-wide: it is the main network's.
+        spec.macAddress = body.macAddress
         let c = try await containers.create(spec)
         return .json(.obj(["Id": .string(c.id), "Warnings": .array([])]), status: 201)
     }
 
+    /// `GET /containers/json` with `all`, `limit` and dockerd's `filters`.
     private func list(_ req: APIRequest) async throws -> APIResponse {
+        let everything = await containers.list(all: true)
+        let service = containers
+        let filter = try await ContainerFilter(try req.filters().values, containers: everything) { ref in
+            await service.imageIDs(ref)
+        }
+        let limitText = req.query("limit") ?? ""
+        guard limitText.isEmpty || Int(limitText) != nil else {
+            throw BerthError.invalidArgument("invalid value for 'limit': strconv.Atoi: parsing \"\(limitText)\": invalid syntax")
+        }
+        let limit = Int(limitText) ?? 0
+        let all = req.boolQuery("all") || filter.listsAll || limit > 0
         var items: [JSONValue] = []
-        for c in await containers.list(all: req.boolQuery("all")) { items.append(await view(c).summary()) }
+        for c in everything where all || c.status == .running {
+            let v = await view(c)
+            let published = Set(v.published.map(\.portKey))
+            let facts = ContainerFilter.Facts(
+                networks: v.endpoints.map { ($0.network, $0.endpoint.networkID) }, published: Set(v.published.map { "\($0.hostPort)/\($0.proto.rawValue)" }),
+                exposed: published.union(c.exposedPorts))
+            guard filter.matches(c, facts: facts) else { continue }
+            items.append(v.summary())
+            if limit > 0, items.count == limit { break }
+        }
         return .json(.array(items))
     }
 

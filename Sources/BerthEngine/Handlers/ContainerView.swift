@@ -26,7 +26,8 @@ struct ContainerView {
             "AutoRemove": .bool(c.autoRemove), "Dns": .array(c.dns.map { .string($0) }),
             "DnsOptions": .array(c.dnsOptions.map { .string($0) }), "DnsSearch": .array(c.dnsSearch.map { .string($0) }),
             "ExtraHosts": c.extraHosts.isEmpty ? .null : .array(c.extraHosts.map { .string($0) }),
-            "Links": c.links.isEmpty ? .null : .array(c.links.map { .string("/\($0.name):/\(c.name)/\($0.alias)") }),
+            // Legacy links live on the default bridge; on user networks they are the endpoint's `Links`.
+            "Links": c.links.isEmpty || c.networkMode != "bridge" ? .null : .array(c.links.map { .string("/\($0.name):/\(c.name)/\($0.alias)") }),
             "PublishAllPorts": .bool(c.publishAllPorts),
         ])
         var config: JSONValue = .obj([
@@ -71,22 +72,53 @@ struct ContainerView {
             m += Self.addressFields(b?.endpoint).map { JSONValue.Member($0.0, $0.1) }
         }
         var nets: [JSONValue.Member] = []
-        for (name, request) in c.networks.map({ ($0.network, $0) }) {
-            let e = endpoints.first { $0.network == name }?.endpoint
-            var fields: [JSONValue.Member] = [
-                .init("IPAMConfig", request.ipv4 == nil && request.ipv6 == nil ? .null : .obj([
-                    "IPv4Address": .string(request.ipv4 ?? ""), "IPv6Address": .string(request.ipv6 ?? ""),
-                ])),
-                .init("Links", .null),
-                .init("Aliases", .array((request.aliases + (name == "bridge" ? [] : [Identifier.short(c.id)])).map { .string($0) })),
-                .init("NetworkID", .string(e?.networkID ?? "")),
-            ]
-            fields += Self.addressFields(e).map { JSONValue.Member($0.0, $0.1) }
-            fields.append(.init("DriverOpts", .null))
-            nets.append(.init(name, .object(fields)))
+        for request in c.networks {
+            nets.append(.init(request.network, endpointSettings(request, version: version)))
         }
         m.append(.init("Networks", .object(nets)))
         return .object(m)
+    }
+
+    /// `NetworkSettings.Networks.<net>`: what the client asked for (IPAMConfig, Links, Aliases,
+    /// DriverOpts, the MAC until the endpoint exists) and what the endpoint got, as dockerd shows it.
+    private func endpointSettings(_ request: ContainerRecord.NetworkRequest, version: APIVersion) -> JSONValue {
+        let name = request.network
+        let e = endpoints.first { $0.network == name }?.endpoint
+        let userNetwork = !["bridge", "host", "none"].contains(name)
+        var ipam: [JSONValue.Member] = []
+        if let v4 = request.ipv4 { ipam.append(.init("IPv4Address", .string(v4))) }
+        if let v6 = request.ipv6 { ipam.append(.init("IPv6Address", .string(v6))) }
+        if let ll = request.linkLocalIPs, !ll.isEmpty { ipam.append(.init("LinkLocalIPs", .array(ll.map { .string($0) }))) }
+        // On a user network, links given container-wide (`--link` with `--network`) are the main endpoint's.
+        var links = request.links
+        if links == nil, userNetwork, name == c.networks.first?.network, !c.links.isEmpty {
+            links = c.links.map { $0.name == $0.alias ? $0.name : "\($0.name):\($0.alias)" }
+        }
+        let short = Identifier.short(c.id)
+        // Below API 1.45 dockerd adds the short id and the hostname to a user network's aliases.
+        let aliases = userNetwork && version < APIVersion(1, 45) ? Self.dedup(request.aliases + [short, c.hostname]) : request.aliases
+        var fields: [JSONValue.Member] = [
+            .init("IPAMConfig", ipam.isEmpty ? .null : .object(ipam)),
+            .init("Links", links.map { .array($0.map { .string($0) }) } ?? .null),
+            .init("Aliases", aliases.isEmpty ? .null : .array(aliases.map { .string($0) })),
+            .init("NetworkID", .string(e?.networkID ?? "")),
+        ]
+        fields += Self.addressFields(e).map { JSONValue.Member($0.0, $0.1) }
+        if e == nil, let mac = request.macAddress, let i = fields.firstIndex(where: { $0.key == "MacAddress" }) {
+            fields[i] = .init("MacAddress", .string(mac))
+        }
+        fields.append(.init("DriverOpts", .stringMap(request.driverOpts)))
+        if version >= APIVersion(1, 44) {
+            // The names the embedded DNS answers for this endpoint; the first gives the PTR record.
+            let names = userNetwork && c.startedAt > 0 ? Self.dedup([c.name] + request.aliases + [short, c.hostname]) : []
+            fields.append(.init("DNSNames", names.isEmpty ? .null : .array(names.map { .string($0) })))
+        }
+        return .object(fields)
+    }
+
+    static func dedup(_ items: [String]) -> [String] {
+        var seen = Set<String>()
+        return items.filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 
     /// The ports published through the container's endpoints, in dockerd's order.

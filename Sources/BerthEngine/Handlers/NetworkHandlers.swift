@@ -13,13 +13,13 @@ struct NetworkHandlers: Sendable {
         r.add(["GET"], "/networks") { req in try await list(req) }
         r.add(["POST"], "/networks/create") { req in try await create(req) }
         r.add(["POST"], "/networks/prune") { req in try await prune(req) }
-        r.add(["GET"], "/networks/{id}") { req in try await inspect(req) }
-        r.add(["DELETE"], "/networks/{id}") { req in
+        r.add(["GET"], "/networks/{id...}") { req in try await inspect(req) }
+        r.add(["DELETE"], "/networks/{id...}") { req in
             try await controller.remove(req.params["id"] ?? "")
             return .noContent()
         }
-        r.add(["POST"], "/networks/{id}/connect") { req in try await connect(req) }
-        r.add(["POST"], "/networks/{id}/disconnect") { req in try await disconnect(req) }
+        r.add(["POST"], "/networks/{id...}/connect") { req in try await connect(req) }
+        r.add(["POST"], "/networks/{id...}/disconnect") { req in try await disconnect(req) }
     }
 
     private func list(_ req: APIRequest) async throws -> APIResponse {
@@ -57,7 +57,7 @@ struct NetworkHandlers: Sendable {
         spec.enableIPv4 = body.enableIPv4 ?? true
         spec.enableIPv6 = body.enableIPv6 ?? false
         spec.ipamDriver = body.ipamDriver ?? "default"
-        spec.ipamOptions = body.ipamOptions ?? [:]
+        spec.ipamOptions = body.ipamOptions
         spec.subnets = body.ipamConfig.map {
             .init(subnet: $0.subnet, ipRange: $0.ipRange, gateway: $0.gateway, auxAddresses: $0.auxAddresses)
         }
@@ -87,7 +87,10 @@ struct NetworkHandlers: Sendable {
             ipv4: ipam?["IPv4Address"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             ipv6: ipam?["IPv6Address"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             aliases: config?["Aliases"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            macAddress: config?["MacAddress"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
+            macAddress: config?["MacAddress"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            links: config?["Links"]?.arrayValue?.compactMap(\.stringValue),
+            driverOpts: config?["DriverOpts"]?.members.map { Dictionary($0.compactMap { m in m.value.stringValue.map { (m.key, $0) } }, uniquingKeysWith: { a, _ in a }) },
+            linkLocalIPs: ipam?["LinkLocalIPs"]?.arrayValue?.compactMap(\.stringValue))
         try await containers.connect(container, network: network.id, request: request)
         return APIResponse(status: 200)
     }
