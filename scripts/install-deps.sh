@@ -36,6 +36,8 @@ else
   if [ "$what" != build ]; then want busybox-static; fi
   # Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).
   if [ "$what" != build ]; then want runc conmon; fi
+  # Compose projects in the tests run with Debian's docker-compose 1.29 (it brings its own docker-py 5).
+  if [ "$what" != build ]; then want docker-compose; fi
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -51,9 +53,12 @@ fi
 
 [ "$what" = fresh ] && exit 0
 
-# The docker SDK for Python, a client the tests use.
-if [ "$what" != build ] && ! python3 -c 'import docker' 2>/dev/null; then
-  python3 -m pip install -q docker || python3 -m pip install -q --break-system-packages docker
+# The docker SDK for Python 7, a client the tests use. Debian's docker-compose needs its own
+# docker-py 5 in the system's site-packages, so where python3 sees an older SDK the new one goes
+# into a directory of its own (/opt/berth-pydeps) that only the tests put on PYTHONPATH.
+if [ "$what" != build ] && ! python3 -c 'import docker, sys; sys.exit(int(docker.__version__.split(".")[0]) < 7)' 2>/dev/null \
+   && ! PYTHONPATH=/opt/berth-pydeps python3 -c 'import docker, sys; sys.exit(int(docker.__version__.split(".")[0]) < 7)' 2>/dev/null; then
+  python3 -m pip install -q --upgrade --target /opt/berth-pydeps 'docker>=7.1,<8'
 fi
 
 command -v swift >/dev/null || { echo "swift is not on PATH: Berth needs the Swift 6 toolchain (/opt/swift on these machines)" >&2; exit 1; }

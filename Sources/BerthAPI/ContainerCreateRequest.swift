@@ -25,6 +25,8 @@ public struct ContainerCreateRequest: Equatable, Sendable {
     public var tty: Bool
     public var openStdin: Bool
     public var stdinOnce: Bool
+    /// `AttachStdin`, `AttachStdout`, `AttachStderr`.
+    public var attach: [Bool] = [false, false, false]
     /// `HostConfig.ConsoleSize`: the client terminal's [height, width] for `-t` (API 1.42+).
     public var consoleSize: [Int]?
     public var labels: [String: String]
@@ -60,6 +62,7 @@ public struct ContainerCreateRequest: Equatable, Sendable {
         tty = try r.bool("Tty") ?? false
         openStdin = try r.bool("OpenStdin") ?? false
         stdinOnce = try r.bool("StdinOnce") ?? false
+        attach = [try r.bool("AttachStdin") ?? false, try r.bool("AttachStdout") ?? false, try r.bool("AttachStderr") ?? false]
         labels = try r.stringMap("Labels") ?? [:]
         macAddress = try r.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 }
         let host = json["HostConfig"].flatMap { $0 == .null ? nil : $0 } ?? .object([])

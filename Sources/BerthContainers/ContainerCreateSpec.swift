@@ -16,6 +16,8 @@ public struct ContainerCreateSpec: Sendable, Equatable {
     public var tty = false
     public var openStdin = false
     public var stdinOnce = false
+    /// `AttachStdin`, `AttachStdout`, `AttachStderr`, echoed by inspect.
+    public var attach = [false, false, false]
     /// The client terminal's [height, width] (`HostConfig.ConsoleSize`).
     public var consoleSize: [Int]?
     public var labels: [String: String] = [:]

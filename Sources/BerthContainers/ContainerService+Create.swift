@@ -81,6 +81,7 @@ extension ContainerService {
             extraHosts: spec.extraHosts)
         record.links = links
         record.stdinOnce = spec.stdinOnce && spec.openStdin
+        record.attachStreams = spec.attach.contains(true) ? spec.attach : nil
         record.consoleSize = spec.tty ? spec.consoleSize : nil
         for p in run.exposedPorts ?? [] { exposed.formUnion(LegacyLinks.normalizePorts(p) ?? []) }
         // A published port is an exposed one too (the docker CLI adds it; API clients may not).

@@ -18,8 +18,11 @@ public struct NetworkFilter: Sendable {
         for t in values["type"] ?? [] where t != "custom" && t != "builtin" {
             throw .invalidArgument("invalid filter: 'type'='\(t)'")
         }
-        for d in values["dangling"] ?? [] where GoBool.parse(d) == nil {
-            throw .invalidArgument("invalid filter 'dangling=\(d)'")
+        if let d = values["dangling"] {
+            if Set(d).count > 1 { throw .invalidArgument("got more than one value for filter key \"dangling\"") }
+            if let v = d.first, !["true", "1", "false", "0"].contains(v.lowercased()) {
+                throw .invalidArgument("invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")")
+            }
         }
         for u in values["until"] ?? [] where Timestamp(parsing: u) == nil && Self.duration(u) == nil {
             throw .invalidArgument("invalid filter 'until=\(u)': use a timestamp (2026-01-02T15:04:05Z, Unix seconds) or a duration (10m, 24h)")
@@ -48,7 +51,8 @@ public struct NetworkFilter: Sendable {
                     return GoBool.parse(v) == dangling
                 }
             case "label": ok = Self.labelsMatch(vals, r.labels)
-            case "label!": ok = !vals.contains { Self.labelsMatch([$0], r.labels) }
+            // dockerd leaves a network out only when every `label!` holds.
+            case "label!": ok = !Self.labelsMatch(vals, r.labels)
             case "until":
                 ok = vals.allSatisfy { v in
                     guard let t = Self.instant(v, now: now) else { return false }

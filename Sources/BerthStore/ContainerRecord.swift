@@ -107,6 +107,9 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
         set { storedStdinOnce = newValue ? true : nil }
     }
     private var storedStdinOnce: Bool?
+    /// `AttachStdin`, `AttachStdout`, `AttachStderr` as the client created the container (compose's
+    /// `run` attaches only the streams these name); nil when none was asked for.
+    public var attachStreams: [Bool]?
     /// The terminal's initial [height, width] (`HostConfig.ConsoleSize`), nil when not given.
     public var consoleSize: [Int]?
 

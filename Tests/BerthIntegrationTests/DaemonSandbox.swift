@@ -221,7 +221,10 @@ final class DaemonSandbox: @unchecked Sendable {
     /// Runs a Python snippet with `client` bound to a docker SDK client for this daemon.
     func python(_ code: String) throws -> Shell.Result {
         let prelude = "import docker, sys, json\nclient = docker.DockerClient(base_url='\(host)')\napi = client.api\n"
-        return try Shell.run("/usr/bin/env", ["python3", "-c", prelude + code])
+        // install-deps puts SDK 7 in /opt/berth-pydeps where the system's python3 has Debian's older one.
+        let pydeps = "/opt/berth-pydeps"
+        let env = FileManager.default.fileExists(atPath: pydeps) ? ["PYTHONPATH": pydeps] : [:]
+        return try Shell.run("/usr/bin/env", ["python3", "-c", prelude + code], env: env)
     }
 }
 

@@ -169,6 +169,28 @@ import Testing
         #expect(try await names(["dangling": ["true"]]) == ["alpine-net"])
         await #expect(throws: BerthError.invalidArgument("invalid filter 'color'")) { try await c.list(filter: NetworkFilter(["color": ["red"]])) }
         await #expect(throws: BerthError.invalidArgument("invalid filter: 'type'='x'")) { try await c.list(filter: NetworkFilter(["type": ["x"]])) }
+        await #expect(throws: BerthError.invalidArgument("got more than one value for filter key \"dangling\"")) {
+            try await c.list(filter: NetworkFilter(["dangling": ["true", "false"]]))
+        }
+        await #expect(throws: BerthError.invalidArgument("invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")")) {
+            try await c.list(filter: NetworkFilter(["dangling": ["maybe"]]))
+        }
+    }
+
+    @Test("names as dockerd takes them: spaces and slashes yes, empty and predefined no")
+    func networkNames() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        #expect(try await c.create(NetworkCreateSpec(name: "test 01")).name == "test 01")
+        #expect(try await c.create(NetworkCreateSpec(name: "team/a")).name == "team/a")
+        #expect(try await c.find("test 01").name == "test 01")
+        await #expect(throws: BerthError.invalidArgument("invalid name: name is empty")) { try await c.create(NetworkCreateSpec(name: " ")) }
+        for name in ["bridge", "host", "none", "default"] {
+            await #expect(throws: BerthError.forbidden("operation is not permitted on predefined \(name) network ")) {
+                try await c.create(NetworkCreateSpec(name: name))
+            }
+        }
     }
 
     @Test func pruneRemovesOnlyCustomNetworks() async throws {
@@ -179,8 +201,12 @@ import Testing
         var b = NetworkCreateSpec(name: "b")
         b.labels = ["keep": "1"]
         _ = try await c.create(b)
-        #expect(try await c.prune(filter: NetworkFilter(["label!": ["keep"]])) == ["a"])
-        #expect(try await c.prune(filter: NetworkFilter([:])) == ["b"])
+        var d = NetworkCreateSpec(name: "d")
+        d.labels = ["keep": "1", "color": "red"]
+        _ = try await c.create(d)
+        // Several `label!` values: left out only when all of them hold.
+        #expect(try await c.prune(filter: NetworkFilter(["label!": ["keep", "color=red"]])) == ["a", "b"])
+        #expect(try await c.prune(filter: NetworkFilter([:])) == ["d"])
         #expect(try await c.list().map(\.name) == ["bridge", "host", "none"])
         #expect(NetworkFilter.duration("1h30m") == 5_400_000_000_000)
     }

@@ -88,6 +88,7 @@ struct ContainerHandlers: Sendable {
         spec.tty = body.tty
         spec.openStdin = body.openStdin
         spec.stdinOnce = body.stdinOnce
+        spec.attach = body.attach
         spec.consoleSize = body.consoleSize
         spec.labels = body.labels
         spec.networkMode = body.networkMode

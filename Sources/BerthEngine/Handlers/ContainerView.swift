@@ -13,6 +13,7 @@ struct ContainerView {
     static func time(_ ns: Int64) -> String { ns == 0 ? "0001-01-01T00:00:00Z" : Timestamp(nanoseconds: ns).rfc3339Nano }
 
     func inspect(version: APIVersion) -> JSONValue {
+        let attach = c.attachStreams ?? [false, false, false]
         let running = c.status == .running
         let state: JSONValue = .obj([
             "Status": .string(c.status == .removing ? "removing" : c.status.rawValue), "Running": .bool(running),
@@ -21,6 +22,8 @@ struct ContainerView {
             "StartedAt": .string(Self.time(c.startedAt)), "FinishedAt": .string(Self.time(c.finishedAt)),
         ])
         let hostConfig: JSONValue = .obj([
+            // Logs are kept and served as with dockerd's default driver (compose reads only those).
+            "LogConfig": .obj(["Type": .string("json-file"), "Config": .obj([:])]),
             "NetworkMode": .string(c.networkMode), "PortBindings": portBindings,
             "RestartPolicy": .obj(["Name": .string("no"), "MaximumRetryCount": .int(0)]),
             "AutoRemove": .bool(c.autoRemove), "Dns": .array(c.dns.map { .string($0) }),
@@ -32,7 +35,7 @@ struct ContainerView {
         ])
         var config: JSONValue = .obj([
             "Hostname": .string(c.hostname), "Domainname": .string(c.domainname), "User": .string(c.user),
-            "AttachStdin": .bool(false), "AttachStdout": .bool(false), "AttachStderr": .bool(false),
+            "AttachStdin": .bool(attach[0]), "AttachStdout": .bool(attach[1]), "AttachStderr": .bool(attach[2]),
             "Tty": .bool(c.tty), "OpenStdin": .bool(c.openStdin), "StdinOnce": .bool(c.stdinOnce),
             "Env": .array(c.env.map { .string($0) }), "Cmd": c.cmd.isEmpty ? .null : .array(c.cmd.map { .string($0) }),
             "Image": .string(c.imageReference), "Volumes": .null, "WorkingDir": .string(c.workingDir),

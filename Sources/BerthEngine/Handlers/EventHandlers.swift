@@ -11,7 +11,10 @@ struct EventHandlers: Sendable {
     func register(_ r: inout Router) {
         r.add(["GET"], "/events") { req in
             let filters = try req.filters()
-            do { try filters.validate(accepted: ["container", "event", "image", "label", "network", "type", "scope"]) } catch let e as APIError {
+            do { try filters.validate(accepted: [
+                "container", "event", "image", "label", "network", "type", "scope", "volume", "plugin", "daemon", "node",
+                "service", "secret", "config",
+            ]) } catch let e as APIError {
                 throw e.berthError
             }
             let now = Timestamp.now().nanoseconds
@@ -79,16 +82,27 @@ struct EventHandlers: Sendable {
         let containerID = e.type == "container" ? e.actorID : e.attributes["container"] ?? ""
         return any("type") { $0 == e.type }
             && any("event") { $0 == e.action || e.action.hasPrefix($0 + ":") }
+            // Ids and names by prefix, as dockerd's FuzzyMatch (`container=web` also matches `web2`).
             && any("container") { ref in
-                !containerID.isEmpty && (containerID.hasPrefix(ref) || (e.type == "container" && e.attributes["name"] == ref))
+                !containerID.isEmpty && (containerID.hasPrefix(ref) || (e.type == "container" && (e.attributes["name"] ?? "").hasPrefix(ref)))
             }
-            && any("network") { ref in e.type == "network" && (e.actorID.hasPrefix(ref) || e.attributes["name"] == ref) }
-            && any("image") { $0 == e.attributes["image"] }
-            && any("label") { label in
-                let kv = label.split(separator: "=", maxSplits: 1).map(String.init)
+            && any("network") { ref in e.type == "network" && (e.actorID.hasPrefix(ref) || (e.attributes["name"] ?? "").hasPrefix(ref)) }
+            && any("image") { ref in
+                let image = e.attributes["image"] ?? (e.type == "image" ? e.attributes["name"] ?? "" : "")
+                return [ref, Self.untagged(ref)].contains(image) || Self.untagged(image) == ref || e.actorID == ref
+            }
+            // label values are all required, as dockerd's MatchKVList.
+            && f.get("label").allSatisfy { label in
+                let kv = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 return kv.count == 2 ? e.attributes[kv[0]] == kv[1] : e.attributes[kv[0]] != nil
             }
             && any("scope") { $0 == "local" }
+    }
+
+    /// `alpine:latest` → `alpine` (a registry port's colon is not a tag).
+    static func untagged(_ ref: String) -> String {
+        guard let colon = ref.lastIndex(of: ":"), !ref[colon...].contains("/") else { return ref }
+        return String(ref[..<colon])
     }
 
     /// dockerd's `events.Message`: the deprecated `status`/`id`/`from` only for containers.
