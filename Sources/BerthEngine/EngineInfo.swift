@@ -14,6 +14,12 @@ public enum EngineInfo {
         return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
+    /// "2" when /sys/fs/cgroup is the unified hierarchy, else "1" (read once: it does not change).
+    public static let cgroupVersion: String = {
+        var st = stat()
+        return stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ? "2" : "1"
+    }()
+
     /// The host name.
     public static var hostname: String {
         var buf = [CChar](repeating: 0, count: 256)

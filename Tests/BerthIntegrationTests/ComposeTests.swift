@@ -83,8 +83,13 @@ struct ComposeTests {
     }
 
     func compose(_ s: DaemonSandbox, _ dir: String, _ name: String, _ args: String...) throws -> Shell.Result {
-        try Shell.run(ComposeCLI.path!, ["-f", dir + "/docker-compose.yml", "-p", name] + args,
-                      env: ["DOCKER_HOST": s.host, "COMPOSE_INTERACTIVE_NO_CLI": "1"], timeout: 120)
+        // `run` hands over to the docker CLI on PATH, as compose does for users. (With
+        // COMPOSE_INTERACTIVE_NO_CLI its own attach runs after the start, a race it loses against
+        // dockerd too when the command is short; the AttachStdout echo it relies on is checked here.)
+        let cliDir = (DaemonSandbox.dockerCLI! as NSString).deletingLastPathComponent
+        let path = cliDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        return try Shell.run(ComposeCLI.path!, ["-f", dir + "/docker-compose.yml", "-p", name] + args,
+                             env: ["DOCKER_HOST": s.host, "PATH": path, "DOCKER_CONFIG": s.root + "/docker-config"], timeout: 120)
     }
 
     func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
@@ -139,6 +144,7 @@ struct ComposeTests {
             #expect(try s.docker("inspect", "-f", "{{.State.Status}}", "kproj_web_1").out == "exited\n")
             #expect(try compose(s, dir, "kproj", "start", "web").code == 0)
             #expect(try s.docker("inspect", "-f", "{{.State.Status}}", "kproj_web_1").out == "running\n")
+            #expect(try s.docker("inspect", "-f", "{{.Config.AttachStdout}} {{.Config.AttachStderr}}", "kproj_web_1").out == "false false\n")
             let run = try compose(s, dir, "kproj", "run", "--rm", "-T", "api", "nslookup", "database")
             #expect(run.code == 0 && run.out.contains(db), "\(run.out) \(run.err)")
             #expect(try s.docker("ps", "-aq", "--filter", "name=kproj_api_run").out.isEmpty)

@@ -75,12 +75,14 @@ struct RealClientTests {
             client.networks.get('v6net').connect('echo', ipv6_address='fd00:61::20')
             print(client.containers.get('echo').exec_run('ip -o -6 addr show eth1').output.decode().count('fd00:61::20/64'))
             print(client.containers.get('echo').attrs['NetworkSettings']['Networks']['v6net']['IPAMConfig'])
+            cfg = client.containers.get('echo').attrs['Config']
+            print(cfg['AttachStdin'], cfg['AttachStdout'], cfg['AttachStderr'])
             """)
-            #expect(out.count == 5, "\(out)")
-            guard out.count == 5 else { return }
+            #expect(out.count == 6, "\(out)")
+            guard out.count == 6 else { return }
             let id = try s.docker("inspect", "-f", "{{.Id}}", "echo").out.prefix(12)
             #expect(out[0] == #"{"Aliases": ["a1", "a1"], "DNSNames": ["echo", "a1", "\#(id)"], "DriverOpts": {"k": "v"}, "IPAMConfig": {"IPv4Address": "10.61.0.50", "LinkLocalIPs": ["169.254.7.7"]}, "IPAddress": "10.61.0.50", "Links": ["peer:pp"], "MacAddress": "02:42:0a:3d:00:99"}"#)
-            #expect(Array(out[1...]) == ["1", "1", "1", "{'IPv6Address': 'fd00:61::20'}"])
+            #expect(Array(out[1...]) == ["1", "1", "1", "{'IPv6Address': 'fd00:61::20'}", "False True True"])
             #expect(try s.docker("exec", "echo", "cat", "/sys/class/net/eth0/address").out == "02:42:0a:3d:00:99\n")
         }
     }

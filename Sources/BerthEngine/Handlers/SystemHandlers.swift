@@ -72,7 +72,7 @@ struct SystemHandlers: Sendable {
             "IPv4Forwarding": .bool(fwd), "BridgeNfIptables": .bool(false), "BridgeNfIp6tables": .bool(false),
             "Debug": .bool(false), "NFd": .int(0), "NGoroutines": .int(0),
             "SystemTime": .string(Timestamp.now().rfc3339Nano), "LoggingDriver": .string("json-file"),
-            "CgroupDriver": .string("cgroupfs"), "CgroupVersion": .string("2"), "NEventsListener": .int(0),
+            "CgroupDriver": .string("cgroupfs"), "CgroupVersion": .string(EngineInfo.cgroupVersion), "NEventsListener": .int(0),
             "KernelVersion": .string(EngineInfo.kernelVersion), "OperatingSystem": .string(host.operatingSystem),
             "OSVersion": .string(""), "OSType": .string("linux"), "Architecture": .string(archName()),
             "IndexServerAddress": .string("https://index.docker.io/v1/"),
