@@ -32,6 +32,7 @@ extension ContainerService {
                 containerID: c.id, containerName: c.name, sandboxKey: paths.sandboxKey(c.id), ipv4: request.ipv4,
                 ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases,
                 linkLocalIPs: request.linkLocalIPs ?? []))
+            Failpoint.hit("netconnect.after-endpoint")
             do {
                 try await networksChanged(c)
             } catch {
@@ -66,6 +67,7 @@ extension ContainerService {
         }
         if c.status == .running {
             try await network.disconnect(net.id, containerID: c.id, force: force)
+            Failpoint.hit("netdisconnect.after-network")
         }
         // The endpoint is gone: the record says so before anything else can fail; only the
         // networks field is changed (the container may have exited meanwhile).

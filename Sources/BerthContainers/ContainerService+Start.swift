@@ -38,6 +38,7 @@ extension ContainerService {
             let joined = c.networkMode.hasPrefix("container:")
             if let key = sandbox, !joined { undo.append { try? await NetworkNamespace.unpin(at: key) } }
             lap("sandbox")
+            Failpoint.hit("start.after-sandbox")
             undo.append { [network] in try? await network.disconnectAll(containerID: id) }
             if let key = sandbox, !joined {
                 let ports = Self.portRequests(c)
@@ -46,6 +47,7 @@ extension ContainerService {
                         containerID: c.id, containerName: c.name, sandboxKey: key, ipv4: request.ipv4,
                         ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases, ports: ports,
                         linkLocalIPs: request.linkLocalIPs ?? []))
+                    Failpoint.hit("start.after-connect")
                 }
             }
             lap("endpoints")
@@ -54,6 +56,7 @@ extension ContainerService {
             let hostResolv = await readHostResolvConf()
             let embeddedDNS = try await refreshDNS(c, hostResolv: hostResolv)
             lap("dns")
+            Failpoint.hit("start.after-dns")
             let linkEnv = try await linkFacts(c, requireRunning: true).env
             let mounts = try await writeEtcFiles(c, embeddedDNS: embeddedDNS, hostResolv: hostResolv)
             lap("files")
@@ -74,9 +77,11 @@ extension ContainerService {
             let pid = try await runtime.create(spec, bundle: directory + "/bundle", logPath: directory + "/container.log", exitDirectory: paths.exitDirectory)
             undo.append { [runtime] in try? await runtime.delete(id: id, force: true) }
             lap("runtime-create")
+            Failpoint.hit("start.after-runc-create")
             await resolvePendingAttaches(c.id, connect: true)
             try await runtime.start(id: c.id)
             lap("runtime-start")
+            Failpoint.hit("start.after-runc-start")
             c.status = .running
             c.pid = pid
             c.startedAt = Timestamp.now().nanoseconds
@@ -85,6 +90,7 @@ extension ContainerService {
             c.error = ""
             containers[c.id] = c
             try await store.saveContainer(c)
+            Failpoint.hit("start.after-save")
             watch(c.id)
             await refreshLinkers(of: c)
             logger.info("container started", metadata: ["name": "\(c.name)", "pid": "\(pid)"])

@@ -31,6 +31,7 @@ extension ContainerService {
         let released = beginTeardown(c)
         publish("die", c, ["exitCode": "\(code)"])
         try? await store.saveContainer(c)
+        Failpoint.hit("exited.after-save")
         await released.value
         logger.info("container exited", metadata: ["name": "\(c.name)", "code": "\(code)"])
         if c.autoRemove { try? await remove(id, force: true) }
@@ -59,6 +60,7 @@ extension ContainerService {
     private func performTeardown(_ c: ContainerRecord) async {
         await forgetDNS(c.id)
         try? await network.disconnectAll(containerID: c.id)
+        Failpoint.hit("teardown.after-disconnect")
         // A container that joined another's sandbox must never remove it.
         if !c.networkMode.hasPrefix("container:") { try? await NetworkNamespace.unpin(at: paths.sandboxKey(c.id)) }
         try? await runtime.delete(id: c.id, force: true)
@@ -147,13 +149,18 @@ extension ContainerService {
         guard containers[c.id]?.status != .removing else { return }
         c.status = .removing
         containers[c.id] = c
+        // Persisted: a removal cut by a crash is finished by the next start (restore).
+        try? await store.saveContainer(c)
+        Failpoint.hit("remove.after-mark")
         await teardown(c)
+        Failpoint.hit("remove.after-teardown")
         await resolvePendingAttaches(c.id, connect: false)
         // dockerd forgets a removed container's exec instances too.
         for (execID, e) in execs where e.containerID == c.id { execs[execID] = nil }
         exitCounts[c.id] = nil
         try? await rootfs.remove(containerID: c.id)
         await ContainerFiles.remove(paths.containerDirectory(c.id))
+        Failpoint.hit("remove.after-files")
         try await store.deleteContainer(id: c.id)
         containers[c.id] = nil
         logger.info("container removed", metadata: ["name": "\(c.name)", "id": "\(Identifier.short(c.id))"])

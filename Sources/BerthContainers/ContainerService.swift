@@ -83,39 +83,9 @@ public actor ContainerService {
         events.publish("container", action, id: c.id, attributes: attributes)
     }
 
-    /// Loads containers and reconciles them with the runtime: those still running (conmon kept
-    /// them alive while berthd was away) are watched again; the others are marked exited.
-    public func restore() async throws {
-        for var c in try await store.containers() {
-            if c.status == .running {
-                let state = try? await runtime.state(id: c.id)
-                if let state, state.status == .running {
-                    containers[c.id] = c
-                    watch(c.id)
-                    await repinSandbox(c)
-                    // The previous daemon's DNS sockets died with it: serve the sandbox again.
-                    do { try await refreshDNS(c, afterRestart: true) } catch {
-                        logger.warning("embedded dns not restored", metadata: ["container": "\(c.name)", "error": "\(error)"])
-                    }
-                    continue
-                }
-                c.status = .exited
-                c.exitCode = state?.exitCode ?? 255
-                c.finishedAt = Timestamp.now().nanoseconds
-                c.pid = 0
-                containers[c.id] = c
-                await teardown(c)
-                try await store.saveContainer(c)
-            } else {
-                containers[c.id] = c
-            }
-        }
-        logger.info("containers restored", metadata: ["count": "\(containers.count)"])
-    }
-
     /// A running container's sandbox file must name its namespace: if the pin was lost while the
     /// container lived on, pin its process's namespace again (endpoints, DNS and teardown need it).
-    private func repinSandbox(_ c: ContainerRecord) async {
+    func repinSandbox(_ c: ContainerRecord) async {
         guard c.networkMode != "host", !c.networkMode.hasPrefix("container:"), c.pid > 0 else { return }
         let (pid, key) = (c.pid, paths.sandboxKey(c.id))
         do {

@@ -73,6 +73,7 @@ extension NetworkController {
 
         do {
             try await driver.create(network)
+            Failpoint.hit("netcreate.after-bridge")
         } catch {
             ipam.release(networkID: id)
             logger.warning("creating network \(spec.name) failed in the driver: \(error)")
@@ -146,6 +147,7 @@ extension NetworkController {
         } catch {
             throw BerthError.internalError("cannot remove network \(network.name): \(error)", cause: error)
         }
+        Failpoint.hit("netrm.after-driver")
         try await store.deleteNetwork(id: network.id)
         forget(id: network.id)
         if let fw = firewallNetwork(network) {

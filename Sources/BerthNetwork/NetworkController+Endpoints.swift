@@ -91,6 +91,7 @@ extension NetworkController {
         defer { sandbox.close() }
         do {
             try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
+            Failpoint.hit("connect.after-join")
         } catch {
             await unisolate(endpoint)
             releaseAll()
@@ -110,6 +111,7 @@ extension NetworkController {
         }
         do {
             try await store.saveEndpoint(endpoint)
+            Failpoint.hit("connect.after-save")
         } catch {
             let ports = endpoint.ports
             try? await changeFirewall("unpublishing ports of \(request.containerName)", retry: false) { try await $0.unpublish(ports) }
@@ -144,7 +146,7 @@ extension NetworkController {
         }
     }
 
-    private func removeEndpoint(_ endpoint: EndpointRecord, network: Network, force: Bool) async throws {
+    func removeEndpoint(_ endpoint: EndpointRecord, network: Network, force: Bool) async throws {
         let hadGateway = providesGateway(endpoint)
         endpoints[endpoint.id] = nil
         do {
@@ -155,6 +157,7 @@ extension NetworkController {
         } catch {
             logger.warning("disconnect \(endpoint.containerName) from \(network.name): \(error)")
         }
+        Failpoint.hit("disconnect.after-leave")
         if !endpoint.ports.isEmpty {
             let ports = endpoint.ports
             do {
@@ -170,6 +173,7 @@ extension NetworkController {
             if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }
         }
         try await store.deleteEndpoint(id: endpoint.id)
+        Failpoint.hit("disconnect.after-delete")
         events?.publish("network", "disconnect", id: network.id,
                         attributes: ["container": endpoint.containerID, "name": network.name, "type": network.driver])
         if hadGateway, let sandboxes,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import BerthCore
 import BerthEngine
 
@@ -36,9 +37,15 @@ struct Berthd: AsyncParsableCommand {
     var icc = true
     @Flag(name: [.customShort("D"), .long], help: "Debug logging.")
     var debug = false
+    @Flag(name: .customLong("enable-failpoints"), help: .hidden)
+    var enableFailpoints = false
 
     func run() async throws {
         do {
+            // Crash points for the crash-consistency tests only (BerthCore/Failpoint.swift).
+            if let spec = ProcessInfo.processInfo.environment["BERTH_FAILPOINT"] {
+                try Failpoint.arm(spec, enabled: enableFailpoints)
+            }
             let config = try DaemonOptions.config(
                 host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
                 defaultAddressPools: defaultAddressPool, mtu: mtu, dns: dns,

@@ -76,8 +76,13 @@ final class DaemonSandbox: @unchecked Sendable {
     }
 
     /// Starts berthd in the namespace and waits until the API answers.
-    func start(args: [String]? = nil) throws {
+    func start(args: [String]? = nil, env: [String: String] = [:]) throws {
         let p = Process()
+        if !env.isEmpty {
+            var environment = ProcessInfo.processInfo.environment
+            for (k, v) in env { environment[k] = v }
+            p.environment = environment
+        }
         // scripts/in-sandbox.sh: `ip netns exec` plus the cgroup mounts runc needs.
         p.executableURL = URL(fileURLWithPath: Self.repoRoot + "/scripts/in-sandbox.sh")
         p.arguments = [namespace, Self.binDir + "/berthd", "-H", host, "--data-root", dataRoot,
@@ -110,6 +115,18 @@ final class DaemonSandbox: @unchecked Sendable {
         kill(p.processIdentifier, signal)
         p.waitUntilExit()
         daemon = nil
+    }
+
+    /// Waits up to `seconds` for berthd to die on its own (a failpoint); returns how it ended
+    /// (`true` when by SIGKILL). It is killed if still running, so the test can go on.
+    func awaitDeath(within seconds: Double) -> Bool {
+        guard let p = daemon else { return false }
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        let killed = !p.isRunning && p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        daemon = nil
+        return killed
     }
 
     /// Sends SIGTERM and waits up to `seconds`; returns whether berthd exited in time

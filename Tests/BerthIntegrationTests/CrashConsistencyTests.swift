@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// berthd SIGKILLed at named steps of each operation (BERTH_FAILPOINT, with --enable-failpoints),
+/// started again, and checked: every container's state is true (a record says running exactly when
+/// its process lives), no address is on two interfaces, inspect names what the kernel has, no veth
+/// is left that no container owns, and the operation works when tried again.
+@Suite(.serialized, .enabled(if: DaemonSandbox.isRoot && DaemonSandbox.dockerCLI != nil && BusyboxRootfs.isAvailable, "needs root, the docker CLI and busybox-static"))
+struct CrashConsistencyTests {
+    /// One crash: the failpoint, the command it cuts, and how to try again afterwards.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var failpoint: String
+        var command: [String]
+        /// Run after the restart, before `command` is tried again (e.g. remove what the cut run left).
+        var cleanup: [[String]] = []
+        var testDescription: String { "\(failpoint) cutting `\(command.joined(separator: " "))`" }
+    }
+
+    static let run = ["run", "-d", "--name", "victim", "--network", "net1", "-p", "8081:80", "alpine", "sleep", "3600"]
+    static let connect = ["network", "connect", "net2", "base"]
+    static let disconnect = ["network", "disconnect", "net2", "both"]
+    static let remove = ["rm", "-f", "doomed"]
+    static let cases: [Case] = [
+        .init(failpoint: "start.after-sandbox", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "connect.after-join", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "connect.after-save", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "start.after-connect", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "start.after-dns", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "start.after-runc-create", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "start.after-runc-start", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "start.after-save", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "connect.after-join", command: connect, cleanup: [["network", "disconnect", "net2", "base"]]),
+        .init(failpoint: "connect.after-save", command: connect, cleanup: [["network", "disconnect", "net2", "base"]]),
+        .init(failpoint: "netconnect.after-endpoint", command: connect, cleanup: [["network", "disconnect", "net2", "base"]]),
+        .init(failpoint: "disconnect.after-leave", command: disconnect, cleanup: [["network", "connect", "net2", "both"]]),
+        .init(failpoint: "disconnect.after-delete", command: disconnect, cleanup: [["network", "connect", "net2", "both"]]),
+        .init(failpoint: "netdisconnect.after-network", command: disconnect, cleanup: [["network", "connect", "net2", "both"]]),
+        .init(failpoint: "remove.after-mark", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
+        .init(failpoint: "teardown.after-disconnect", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
+        .init(failpoint: "remove.after-teardown", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
+        .init(failpoint: "remove.after-files", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
+        .init(failpoint: "exited.after-save", command: ["stop", "-t", "0", "base"], cleanup: [["start", "base"]]),
+        .init(failpoint: "netcreate.after-bridge", command: ["network", "create", "net3"], cleanup: [["network", "rm", "net3"]]),
+        .init(failpoint: "netrm.after-driver", command: ["network", "rm", "spare"], cleanup: [["network", "create", "spare"]]),
+    ]
+
+    /// Three networks and the containers the commands above act on.
+    func prepare(_ s: DaemonSandbox) throws {
+        let tar = try BusyboxRootfs(directory: s.root + "/images").busyboxTar()
+        #expect(try s.docker("import", "--change", #"CMD ["sh"]"#, tar, "alpine:latest").code == 0)
+        for n in ["net1", "net2", "spare"] { #expect(try s.docker("network", "create", n).code == 0) }
+        #expect(try s.docker("run", "-d", "--name", "base", "--network", "net1", "alpine", "sleep", "3600").code == 0)
+        #expect(try s.docker("run", "-d", "--name", "both", "--network", "net1", "alpine", "sleep", "3600").code == 0)
+        #expect(try s.docker("network", "connect", "net2", "both").code == 0)
+        #expect(try s.docker("run", "-d", "--name", "doomed", "--network", "net1", "-p", "8082:80", "alpine", "sleep", "3600").code == 0)
+    }
+
+    @Test(arguments: cases)
+    func crashAtAFailpointLeavesNothingWrong(_ c: Case) throws {
+        try withSandbox(extraArgs: ["--enable-failpoints"]) { s in
+            try prepare(s)
+            s.stop()
+            try s.start(env: ["BERTH_FAILPOINT": c.failpoint])
+            let cut = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + c.command, env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 60)
+            #expect(s.awaitDeath(within: 20), "berthd did not die at \(c.failpoint): \(cut.out) \(cut.err)")
+            try s.start()
+            #expect(s.log.contains("failpoint \(c.failpoint) fired"))
+            try checkInvariants(s, c)
+            for step in c.cleanup { _ = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + step, env: ["DOCKER_CONFIG": s.root + "/dc"]) }
+            let again = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + c.command, env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 60)
+            #expect(again.code == 0, "\(c.command) after the restart: \(again.err)")
+            // Another container on the same network gets an address of its own.
+            #expect(try s.docker("run", "-d", "--name", "late", "--network", "net1", "alpine", "sleep", "3600").code == 0)
+            try checkInvariants(s, c)
+        }
+    }
+
+    /// The invariants every restart must restore.
+    func checkInvariants(_ s: DaemonSandbox, _ c: Case) throws {
+        let ids = try s.docker("ps", "-aq", "--no-trunc").out.split(separator: "\n").map(String.init)
+        var addresses: [String: String] = [:]
+        var endpoints = 0
+        for id in ids {
+            let f = try s.docker("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.Pid}} {{range $k, $v := .NetworkSettings.Networks}}{{$v.IPAddress}},{{end}}", id).out
+                .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").map(String.init)
+            #expect(f.count >= 3, "\(f)")
+            guard f.count >= 3 else { continue }
+            let (name, status, pid) = (f[0], f[1], Int32(f[2]) ?? 0)
+            #expect(status != "removing", "\(c.failpoint): \(name) stuck in removal")
+            guard status == "running" else { continue }
+            #expect(pid > 0 && kill(pid, 0) == 0, "\(c.failpoint): \(name) says running, pid \(pid) is gone")
+            let inspected = Set((f.count > 3 ? f[3] : "").split(separator: ",").map(String.init).filter { !$0.isEmpty })
+            let kernel = try Shell.run("/usr/bin/nsenter", ["-t", "\(pid)", "-n", "ip", "-o", "-4", "addr"]).out
+                .split(separator: "\n").filter { !$0.contains(" lo ") }
+                .compactMap { $0.split(separator: " ").first { $0.contains("/") }.map { String($0.split(separator: "/")[0]) } }
+            #expect(Set(kernel) == inspected, "\(c.failpoint): \(name) has \(kernel), inspect says \(inspected)")
+            for ip in kernel {
+                #expect(addresses[ip] == nil, "\(c.failpoint): \(ip) is on \(name) and \(addresses[ip] ?? "")")
+                addresses[ip] = name
+            }
+            endpoints += inspected.count
+        }
+        let veths = try s.inNamespace("ip", "-o", "link", "show", "type", "veth").out.split(separator: "\n").count
+        #expect(veths == endpoints, "\(c.failpoint): \(veths) veths for \(endpoints) endpoints")
+    }
+}
