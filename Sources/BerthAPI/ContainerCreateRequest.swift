@@ -25,6 +25,8 @@ public struct ContainerCreateRequest: Equatable, Sendable {
     public var tty: Bool
     public var openStdin: Bool
     public var stdinOnce: Bool
+    /// `HostConfig.Memory` in bytes; 0 for no limit.
+    public var memory: Int64 = 0
     /// `AttachStdin`, `AttachStdout`, `AttachStderr`.
     public var attach: [Bool] = [false, false, false]
     /// `HostConfig.ConsoleSize`: the client terminal's [height, width] for `-t` (API 1.42+).
@@ -66,6 +68,15 @@ public struct ContainerCreateRequest: Equatable, Sendable {
         labels = try r.stringMap("Labels") ?? [:]
         macAddress = try r.string("MacAddress").flatMap { $0.isEmpty ? nil : $0 }
         let host = json["HostConfig"].flatMap { $0 == .null ? nil : $0 } ?? .object([])
+        guard host.members != nil else {
+            throw .invalidParameter("json: cannot unmarshal \(host.typeName) into field HostConfig of type container.HostConfig")
+        }
+        switch host["Memory"] {
+        case nil, .null?: memory = 0
+        case .int(let n)?: memory = n
+        case .double(let d)?: throw .invalidParameter("json: cannot unmarshal number \(d) into field HostConfig.Memory of type int64")
+        case let other?: throw .invalidParameter("json: cannot unmarshal \(other.typeName) into field HostConfig.Memory of type int64")
+        }
         let h = FieldReader(host, path: "HostConfig")
         networkMode = try h.string("NetworkMode") ?? ""
         autoRemove = try h.bool("AutoRemove") ?? false
@@ -148,3 +159,4 @@ extension FieldReader {
         }
     }
 }
+

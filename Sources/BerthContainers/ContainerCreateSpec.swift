@@ -20,6 +20,8 @@ public struct ContainerCreateSpec: Sendable, Equatable {
     public var attach = [false, false, false]
     /// The client terminal's [height, width] (`HostConfig.ConsoleSize`).
     public var consoleSize: [Int]?
+    /// `HostConfig.Memory` in bytes; 0 for no limit.
+    public var memory: Int64 = 0
     public var labels: [String: String] = [:]
     /// `bridge` (the default), `host`, `none`, or a network name.
     public var networkMode: String = "bridge"

@@ -53,6 +53,10 @@ extension ContainerService {
             try Self.validateLinkLocalIPs(e.linkLocalIPs)
             for link in e.links ?? [] { _ = try LegacyLinks.parse(link) }
         }
+        // dockerd's floor: below 6 MB a container cannot even start its runtime.
+        if spec.memory != 0 && spec.memory < 6 * 1024 * 1024 {
+            throw BerthError.invalidArgument("Minimum memory limit allowed is 6MB")
+        }
         try Self.validateExtraHosts(spec.extraHosts)
         let links = try validateLinks(spec.links, defaultBridge: mode == "bridge")
         var exposed = Set<String>()
@@ -83,6 +87,7 @@ extension ContainerService {
         record.stdinOnce = spec.stdinOnce && spec.openStdin
         record.attachStreams = spec.attach.contains(true) ? spec.attach : nil
         record.consoleSize = spec.tty ? spec.consoleSize : nil
+        record.memoryLimit = spec.memory > 0 ? spec.memory : nil
         for p in run.exposedPorts ?? [] { exposed.formUnion(LegacyLinks.normalizePorts(p) ?? []) }
         // A published port is an exposed one too (the docker CLI adds it; API clients may not).
         for b in spec.portBindings { exposed.formUnion(LegacyLinks.normalizePorts(b.portKey) ?? []) }

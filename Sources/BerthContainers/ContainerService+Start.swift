@@ -70,6 +70,7 @@ extension ContainerService {
                 cwd: c.workingDir.isEmpty ? "/" : c.workingDir, hostname: c.hostname, tty: c.tty, openStdin: c.openStdin,
                 networkNamespacePath: sandbox, mounts: mounts)
             spec.stdinOnce = c.stdinOnce
+            spec.memoryLimit = c.memoryLimit
             if let size = c.consoleSize, size.count == 2 { spec.consoleSize = .init(height: size[0], width: size[1]) }
             // No runtime state is left to clear here: every run ends in a teardown that deletes it
             // (restore tears down runs that died with a previous daemon), and create refuses a

@@ -98,7 +98,8 @@ public struct Daemon {
         ImageHandlers(store: images, scratchDirectory: config.dataRoot + "/tmp").register(&router)
         EventHandlers(log: events).register(&router)
 
-        let server = APIServer(socketPath: config.socketPath, router: router, logger: logger)
+        let server = APIServer(socketPath: config.socketPath, router: router, logger: logger, socketGroup: config.socketGroup,
+                               headerTimeout: .seconds(Int64(config.readHeaderTimeout)))
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],

@@ -22,9 +22,11 @@ public enum DaemonOptions {
 
     public static func config(
         host: String, dataRoot: String, execRoot: String, pidFile: String?, bip: String?,
-        defaultAddressPools: [String], mtu: Int?, dns: [String] = [], hostGatewayIP: String? = nil, firewall: Firewall = Firewall(), debug: Bool
+        defaultAddressPools: [String], mtu: Int?, dns: [String] = [], hostGatewayIP: String? = nil, firewall: Firewall = Firewall(), debug: Bool,
+        group: String? = nil
     ) throws(BerthError) -> EngineConfig {
         var c = EngineConfig()
+        c.socketGroup = try socketGroup(group)
         guard host.hasPrefix("unix://"), host.count > "unix://".count else {
             throw .invalidArgument("invalid -H \(host): berthd listens on a unix socket only; use unix:///path/to/berth.sock")
         }
@@ -90,5 +92,16 @@ extension DaemonOptions {
         let bytes = Array("berthd: \(message)\n".utf8)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
         exit(1)
+    }
+
+    /// `-G/--group`: a group name or number. The default `docker` may be missing (root only then,
+    /// as dockerd does with a warning); a group the user named must exist.
+    static func socketGroup(_ requested: String?) throws(BerthError) -> UInt32? {
+        let name = requested ?? "docker"
+        if name.isEmpty { return nil }
+        if let g = getgrnam(name) { return g.pointee.gr_gid }
+        if let n = UInt32(name), getgrgid(n) != nil { return n }
+        if requested == nil { return nil }
+        throw .invalidArgument("failed to load listeners: group \(name) not found")
     }
 }

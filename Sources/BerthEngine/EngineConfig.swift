@@ -17,6 +17,11 @@ public struct EngineConfig: Sendable {
     /// `--dns`, `--host-gateway-ip`: containers' name resolution defaults.
     public var containerDefaults = ContainerNetworkDefaults()
     public var debug = false
+    /// The group that may use the API socket (`-G/--group`, default `docker`); the socket is 0660
+    /// root:<group>, as dockerd makes it. nil: root only (the default group does not exist).
+    public var socketGroup: UInt32?
+    /// Seconds a client may take to send a request's head (dockerd's ReadHeaderTimeout: 5 minutes).
+    public var readHeaderTimeout = 300
 
     public init() {}
 }

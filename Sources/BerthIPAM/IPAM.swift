@@ -51,6 +51,7 @@ public struct IPAM: Sendable {
                 throw .invalid("no matching subnet for aux-address \(name)=\(aux)")
             }
             let net = subnet.network
+            try Self.checkUsable(subnet: net, gateway: r.gateway, aux: r.auxAddresses)
             if explicit.contains(where: { $0.overlaps(net) }) || subnetsInUse.contains(where: { $0.overlaps(net) }) {
                 throw .overlap
             }
@@ -87,6 +88,36 @@ public struct IPAM: Sendable {
         }
         networks[networkID] = built
         return built.map(\.config)
+    }
+
+    /// Subnets no bridge can use, and gateways or aux addresses that are not host addresses of
+    /// their subnet, refused before anything is made (a kernel errno otherwise): dockerd's
+    /// current rules and messages.
+    static func checkUsable(subnet: CIDR, gateway: IPAddress?, aux: [String: IPAddress]) throws(IPAMError) {
+        if subnet.prefixLength == 0 {
+            throw .invalid("invalid subnet \(subnet): it covers every address; give a smaller subnet, or none and one is chosen from the pools")
+        }
+        switch subnet.address {
+        case .v6(let a) where a.value >> 120 == 0xFF:
+            throw .invalid("multicast subnet '\(subnet)' is not allowed")
+        case .v4(let a) where a.value >> 28 == 0xE:
+            throw .invalid("multicast subnet '\(subnet)' is not allowed")
+        default: break
+        }
+        // The first address (and IPv4's broadcast) is the network's own, except in /31 and /32
+        // (RFC 3021) and IPv6 /127 and /128.
+        let bits = subnet.family == .v4 ? 32 : 128
+        let reservesEnds = subnet.prefixLength < bits - 1
+        func reserved(_ ip: IPAddress) -> Bool {
+            reservesEnds && (ip == subnet.address || (subnet.family == .v4 && ip == subnet.last))
+        }
+        if subnet.family == .v6 && subnet.prefixLength == 128 && gateway == nil {
+            throw .unallocatable("failed to allocate gateway (): no available addresses on this pool")
+        }
+        if let gw = gateway, reserved(gw) { throw .unallocatable("failed to allocate gateway (\(gw)): Address already in use") }
+        for (name, a) in aux.sorted(by: { $0.key < $1.key }) where reserved(a) || a == gateway {
+            throw .unallocatable("failed to allocate secondary ip address (\(name):\(a)): Address already in use")
+        }
     }
 
     /// Re-registers a network read back from the store: reserves its subnets, gateways and

@@ -18,6 +18,8 @@ public enum IPAMError: Error, Equatable, Sendable, CustomStringConvertible {
     case addressOutsideSubnets(IPAddress)
     /// The network has no subnet of that family.
     case noSubnet(IPFamily)
+    /// A gateway or aux address that cannot be reserved, in dockerd's words (it answers 500).
+    case unallocatable(String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,7 @@ public enum IPAMError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noAvailableAddress(let c): "no available addresses on this pool: \(c) is full"
         case .addressOutsideSubnets(let a): "Invalid address \(a): It does not belong to any of this network's subnets"
         case .noSubnet(let f): "the network has no IP\(f == .v4 ? "v4" : "v6") subnet"
+        case .unallocatable(let m): m
         }
     }
 
@@ -37,6 +40,7 @@ public enum IPAMError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .overlap: .forbidden(description)
         case .addressInUse, .noAvailableAddress: .init(.forbidden, description)
+        case .unallocatable: .internalError(description)
         default: .invalidArgument(description)
         }
     }

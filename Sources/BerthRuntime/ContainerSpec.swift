@@ -34,6 +34,8 @@ public struct ContainerSpec: Equatable, Sendable {
     /// The cgroup parent (cgroupfs driver): the container's cgroup is `<cgroupParent>/<id>` in every
     /// hierarchy, as dockerd's `/docker/<id>`.
     public var cgroupParent: String
+    /// `HostConfig.Memory` in bytes; nil for no limit.
+    public var memoryLimit: Int64?
 
     public init(
         id: String, rootfs: String, args: [String], env: [String] = [], cwd: String = "/", hostname: String,

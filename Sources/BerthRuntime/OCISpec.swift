@@ -161,11 +161,22 @@ public struct OCISpec: Codable, Equatable, Sendable {
         }
     }
 
-    /// cgroup settings; Berth sets only the device allow-list, as Docker's default spec does.
+    /// cgroup settings: the device allow-list of Docker's default spec, and the memory limit.
     public struct Resources: Codable, Equatable, Sendable {
         public var devices: [DeviceRule]
+        public var memory: Memory?
 
-        public init(devices: [DeviceRule]) { self.devices = devices }
+        public init(devices: [DeviceRule], memory: Memory? = nil) {
+            self.devices = devices
+            self.memory = memory
+        }
+    }
+
+    /// `linux.resources.memory` (`docker run -m`): the limit in bytes.
+    public struct Memory: Codable, Equatable, Sendable {
+        public var limit: Int64
+
+        public init(limit: Int64) { self.limit = limit }
     }
 
     /// One rule of the device cgroup: allow or deny `access` (`rwm`) to a device class.

@@ -50,7 +50,7 @@ public struct OCISpecBuilder: Sendable {
         let linux = OCISpec.Linux(
             namespaces: namespaces,
             cgroupsPath: Self.cgroupsPath(parent: spec.cgroupParent, id: spec.id),
-            resources: .init(devices: Self.deviceRules),
+            resources: .init(devices: Self.deviceRules, memory: spec.memoryLimit.map { .init(limit: $0) }),
             // In the host's namespace these would change the host's settings.
             sysctl: spec.networkNamespacePath == nil ? nil : Self.networkSysctls,
             maskedPaths: Self.maskedPaths,

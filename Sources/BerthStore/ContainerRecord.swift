@@ -112,6 +112,8 @@ public struct ContainerRecord: Codable, Hashable, Sendable {
     public var attachStreams: [Bool]?
     /// The terminal's initial [height, width] (`HostConfig.ConsoleSize`), nil when not given.
     public var consoleSize: [Int]?
+    /// `HostConfig.Memory` in bytes; nil for no limit.
+    public var memoryLimit: Int64?
 
     public var status: Status
     public var pid: Int32

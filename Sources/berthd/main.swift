@@ -37,6 +37,10 @@ struct Berthd: AsyncParsableCommand {
     var icc = true
     @Flag(name: [.customShort("D"), .long], help: "Debug logging.")
     var debug = false
+    @Option(name: [.customShort("G"), .long], help: "Group of the API socket (0660 root:GROUP); default docker, when it exists.")
+    var group: String?
+    @Option(name: .customLong("read-header-timeout"), help: "Seconds a client may take to send a request's head (default 300, as dockerd).")
+    var readHeaderTimeout = 300
     @Flag(name: .customLong("enable-failpoints"), help: .hidden)
     var enableFailpoints = false
 
@@ -50,8 +54,11 @@ struct Berthd: AsyncParsableCommand {
                 host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
                 defaultAddressPools: defaultAddressPool, mtu: mtu, dns: dns,
                 hostGatewayIP: hostGatewayIP, firewall: .init(iptables: iptables, ipForward: ipForward, ipMasq: ipMasq, icc: icc),
-                debug: debug)
-            try await Daemon(config: config).run()
+                debug: debug, group: group)
+            guard readHeaderTimeout > 0 else { throw BerthError.invalidArgument("invalid --read-header-timeout \(readHeaderTimeout): give a number of seconds above 0") }
+            var tuned = config
+            tuned.readHeaderTimeout = readHeaderTimeout
+            try await Daemon(config: tuned).run()
         } catch {
             DaemonOptions.fail(BerthError.wrap(error).message)
         }

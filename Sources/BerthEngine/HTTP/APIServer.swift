@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BerthAPI
 import BerthCore
 import Logging
@@ -16,7 +19,17 @@ public struct APIServer: Service {
     private let ready: (@Sendable () -> Void)?
     private let connections = ConnectionRegistry()
 
-    public init(socketPath: String, router: Router, logger: Logger, ready: (@Sendable () -> Void)? = nil) {
+    /// The socket's group (0660 root:group); nil leaves it root's only (0660 root:root).
+    private let socketGroup: UInt32?
+
+    private let headerTimeout: TimeAmount
+
+    public init(
+        socketPath: String, router: Router, logger: Logger, socketGroup: UInt32? = nil, headerTimeout: TimeAmount = .minutes(5),
+        ready: (@Sendable () -> Void)? = nil
+    ) {
+        self.socketGroup = socketGroup
+        self.headerTimeout = headerTimeout
         self.socketPath = socketPath
         self.router = router
         self.logger = logger
@@ -25,7 +38,8 @@ public struct APIServer: Service {
 
     public func run() async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 512)
+            // The system's limit, as Go's listener (dockerd) takes it: bursts of clients queue, not fail.
+            .serverChannelOption(.backlog, value: Self.somaxconn)
             // A client may half-close a hijacked stream (the docker CLI does when it has no stdin to
             // send) and still read the container's output: the input ends, the connection stays.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -33,12 +47,14 @@ public struct APIServer: Service {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(RawWriter(), position: .first)
-                    try sync.addHandler(InputClosedRecorder(), position: .first)
+                    let recorder = InputClosedRecorder(headerTimeout: headerTimeout)
+                    try sync.addHandler(recorder, position: .first)
                     // configureHTTPServerPipeline's handlers, but with a request decoder that keeps the
                     // bytes after an upgrade request's head: they are the start of a hijacked stream.
                     try sync.addHandlers([
                         HTTPResponseEncoder(),
                         ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+                        RequestProgress(recorder),
                         HTTPServerPipelineHandler(),
                         NIOHTTPResponseHeadersValidator(),
                         HTTPServerProtocolErrorHandler(),
@@ -46,7 +62,13 @@ public struct APIServer: Service {
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
             }
-        logger.info("API listening", metadata: ["socket": "unix://\(socketPath)"])
+        // As dockerd: the owner and the group may connect, nobody else.
+        guard chown(socketPath, 0, socketGroup ?? 0) == 0, chmod(socketPath, 0o660) == 0 else {
+            let e = errno
+            try? await server.channel.close()
+            throw BerthError.internalError("cannot set the owner and mode of \(socketPath): \(String(cString: strerror(e)))")
+        }
+        logger.info("API listening", metadata: ["socket": "unix://\(socketPath)", "group": "\(socketGroup.map { String($0) } ?? "root")"])
         ready?()
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -61,6 +83,13 @@ public struct APIServer: Service {
             connections.shutdown()
         }
     }
+
+    /// `/proc/sys/net/core/somaxconn`, capped as Go caps it; 4096 when it cannot be read.
+    static let somaxconn: Int32 = {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8),
+              let n = Int32(text.filter { !$0.isWhitespace }), n > 0 else { return 4096 }
+        return min(n, 65535)
+    }()
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         let channel = connection.channel

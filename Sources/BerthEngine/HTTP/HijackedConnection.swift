@@ -42,10 +42,12 @@ public struct HijackedConnection: Sendable {
             removed.futureResult.whenComplete { _ in
                 if recorder.value?.inputClosed == true { continuation.finish() }
                 recorder.value?.hijacked = true
+                recorder.value?.headerArrived()
             }
             sync.removeHandler(context: decoder, promise: removed)
             for remove in [
                 { try sync.context(handlerType: HTTPResponseEncoder.self) },
+                { try sync.context(handlerType: RequestProgress.self) },
                 { try sync.context(handlerType: HTTPServerPipelineHandler.self) },
                 { try sync.context(handlerType: NIOHTTPResponseHeadersValidator.self) },
                 { try sync.context(handlerType: HTTPServerProtocolErrorHandler.self) },
@@ -97,17 +99,78 @@ final class RawReader: ChannelInboundHandler, RemovableChannelHandler {
 /// its write side as soon as its piped stdin ends, possibly before `take` runs, and the HTTP
 /// decoder would otherwise flush the stdin bytes it buffered into the HTTP handlers, where they
 /// are lost. HTTP clients that half-close are served until they close for good.
+/// A client that half-closes in the middle of a request body will never finish it: it gets
+/// dockerd's 400 `unexpected EOF` and the connection closes, instead of waiting forever.
 final class InputClosedRecorder: ChannelInboundHandler {
     typealias InboundIn = NIOAny
     private(set) var inputClosed = false
     /// Set by `take`: from then on the event goes through to the raw reader.
     var hijacked = false
+    /// Whether a request's head came and its end did not (set by `RequestProgress`).
+    var inRequest = false {
+        didSet { if inRequest { headerDeadline?.cancel(); headerDeadline = nil } }
+    }
+    /// How long a request's head may take from its first byte (dockerd's ReadHeaderTimeout); a
+    /// client that trickles it is disconnected.
+    let headerTimeout: TimeAmount
+    private var headerDeadline: Scheduled<Void>?
+
+    init(headerTimeout: TimeAmount = .minutes(5)) { self.headerTimeout = headerTimeout }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armHeaderDeadline(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !hijacked && !inRequest && headerDeadline == nil { armHeaderDeadline(context) }
+        context.fireChannelRead(data)
+    }
+
+    /// A request head completed (`RequestProgress`) or the connection was hijacked.
+    func headerArrived() {
+        headerDeadline?.cancel()
+        headerDeadline = nil
+    }
+
+    private func armHeaderDeadline(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        headerDeadline = context.eventLoop.scheduleTask(in: headerTimeout) { channel.close(promise: nil) }
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let e = event as? ChannelEvent, case .inputClosed = e, !hijacked {
             inputClosed = true
+            if inRequest {
+                let body = #"{"message":"unexpected EOF"}"# + "\n"
+                let text = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+                context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: text))).whenComplete { _ in context.close(promise: nil) }
+            }
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+}
+
+/// Tells `InputClosedRecorder` whether a request is half read (after the HTTP decoder).
+final class RequestProgress: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    private let recorder: InputClosedRecorder
+
+    init(_ recorder: InputClosedRecorder) { self.recorder = recorder }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        // An upgrade request (attach, exec start) has no end: its body is the hijacked stream.
+        case .head(let h):
+            recorder.headerArrived()
+            recorder.inRequest = !h.headers.contains(name: "Upgrade")
+        case .end:
+            recorder.inRequest = false
+            recorder.headerArrived()
+        case .body: break
+        }
+        context.fireChannelRead(data)
     }
 }

@@ -90,6 +90,7 @@ struct ContainerHandlers: Sendable {
         spec.stdinOnce = body.stdinOnce
         spec.attach = body.attach
         spec.consoleSize = body.consoleSize
+        spec.memory = body.memory
         spec.labels = body.labels
         spec.networkMode = body.networkMode
         spec.autoRemove = body.autoRemove

@@ -24,7 +24,7 @@ struct ContainerView {
         let hostConfig: JSONValue = .obj([
             // Logs are kept and served as with dockerd's default driver (compose reads only those).
             "LogConfig": .obj(["Type": .string("json-file"), "Config": .obj([:])]),
-            "NetworkMode": .string(c.networkMode), "PortBindings": portBindings,
+            "NetworkMode": .string(c.networkMode), "PortBindings": portBindings, "Memory": .int(c.memoryLimit ?? 0),
             "RestartPolicy": .obj(["Name": .string("no"), "MaximumRetryCount": .int(0)]),
             "AutoRemove": .bool(c.autoRemove), "Dns": .array(c.dns.map { .string($0) }),
             "DnsOptions": .array(c.dnsOptions.map { .string($0) }), "DnsSearch": .array(c.dnsSearch.map { .string($0) }),
