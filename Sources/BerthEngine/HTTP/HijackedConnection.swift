@@ -144,7 +144,8 @@ final class InputClosedRecorder: ChannelInboundHandler {
             if inRequest {
                 let body = #"{"message":"unexpected EOF"}"# + "\n"
                 let text = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
-                context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: text))).whenComplete { _ in context.close(promise: nil) }
+                let channel = context.channel
+                context.writeAndFlush(NIOAny(channel.allocator.buffer(string: text))).whenComplete { _ in channel.close(promise: nil) }
             }
             return
         }
