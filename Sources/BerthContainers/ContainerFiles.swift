@@ -25,6 +25,11 @@ enum ContainerFiles {
         (try? await NamespaceThread.run { try? String(contentsOfFile: path, encoding: .utf8) }) ?? nil
     }
 
+    /// The names in a directory; empty when it cannot be read.
+    static func list(_ path: String) async -> [String] {
+        (try? await NamespaceThread.run { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }) ?? []
+    }
+
     /// Whether a file exists.
     static func exists(_ path: String) async -> Bool {
         (try? await NamespaceThread.run { FileManager.default.fileExists(atPath: path) }) ?? false

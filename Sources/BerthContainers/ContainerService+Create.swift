@@ -119,6 +119,7 @@ extension ContainerService {
             record.networks = [first] + endpoints.filter { $0.network != mode }
         }
         _ = try await rootfs.create(containerID: id, image: image)
+        Failpoint.hit("create.after-rootfs")
         do {
             try await store.saveContainer(record)
         } catch {

@@ -84,6 +84,7 @@ extension ContainerService {
             // `run --rm` that does not run (its start or exit was cut): dockerd removes it at restore too.
             if c.autoRemove { try? await remove(c.id, force: true) }
         }
+        await removeOrphanDirectories()
         let running = Set(containers.values.filter { $0.status == .running }.map(\.id))
         await network.dropEndpoints(keeping: running)
         await network.removeOrphanVeths()
@@ -113,5 +114,18 @@ extension ContainerService {
         try? await store.saveContainer(record)
         let embedded = await dns?.isServing(containerID: c.id) ?? false
         _ = try? await writeEtcFiles(record, embeddedDNS: embedded)
+    }
+
+    /// A container directory (root filesystem, bundle) or runtime state whose container has no
+    /// record: a create or a removal cut by a crash. Left alone, its layers stay pinned against
+    /// image removal; it is removed.
+    private func removeOrphanDirectories() async {
+        let known = Set(containers.keys)
+        for id in await ContainerFiles.list(paths.dataRoot + "/containers") where Identifier.isFull(id) && !known.contains(id) {
+            logger.notice("repair: removing the files of a container that has no record", metadata: ["id": "\(Identifier.short(id))"])
+            try? await runtime.delete(id: id, force: true)
+            try? await rootfs.remove(containerID: id)
+            await ContainerFiles.remove(paths.containerDirectory(id))
+        }
     }
 }

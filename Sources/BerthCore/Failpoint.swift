@@ -11,7 +11,7 @@ import Synchronization
 public enum Failpoint {
     /// Every crash point, in the order an operation reaches them.
     public static let names: [String] = [
-        "start.after-sandbox", "start.after-connect", "start.after-dns", "start.after-runc-create",
+        "create.after-rootfs", "start.after-sandbox", "start.after-connect", "start.after-dns", "start.after-runc-create",
         "start.after-runc-start", "start.after-save",
         "connect.after-join", "connect.after-save",
         "netconnect.after-endpoint",

@@ -21,6 +21,7 @@ struct CrashConsistencyTests {
     static let disconnect = ["network", "disconnect", "net2", "both"]
     static let remove = ["rm", "-f", "doomed"]
     static let cases: [Case] = [
+        .init(failpoint: "create.after-rootfs", command: ["create", "--name", "ghost", "alpine", "sleep", "3600"]),
         .init(failpoint: "start.after-sandbox", command: run, cleanup: [["rm", "-f", "victim"]]),
         .init(failpoint: "connect.after-join", command: run, cleanup: [["rm", "-f", "victim"]]),
         .init(failpoint: "connect.after-save", command: run, cleanup: [["rm", "-f", "victim"]]),
@@ -102,5 +103,8 @@ struct CrashConsistencyTests {
         }
         let veths = try s.inNamespace("ip", "-o", "link", "show", "type", "veth").out.split(separator: "\n").count
         #expect(veths == endpoints, "\(c.failpoint): \(veths) veths for \(endpoints) endpoints")
+        // Every container directory belongs to a container (an orphan pins its image's layers).
+        let dirs = (try? FileManager.default.contentsOfDirectory(atPath: s.dataRoot + "/containers")) ?? []
+        #expect(Set(dirs) == Set(ids), "\(c.failpoint): directories \(dirs.count) for \(ids.count) containers")
     }
 }
