@@ -212,9 +212,11 @@ extension NetworkController {
         updated.ports = moved
         endpoints[heir.id] = updated
         do {
+            // The store first: a restart rebuilds the firewall from it, so a crash between the two
+            // steps republishes the moved ports instead of losing them.
+            try await store.saveEndpoint(updated)
             try await drivers[network.driver]?.enableHairpin(updated)
             try await changeFirewall("publishing ports of \(heir.containerName)", retry: false) { [moved] in try await $0.publish(moved) }
-            try await store.saveEndpoint(updated)
         } catch {
             logger.warning("moving published ports of \(heir.containerName) to \(network.name): \(error)")
         }
