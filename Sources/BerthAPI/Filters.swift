@@ -1,3 +1,5 @@
+import BerthCore
+
 /// The `filters` query parameter of list and prune endpoints.
 ///
 /// Clients send two encodings: the docker CLI `{"name":{"x":true}}`, the Python SDK
@@ -51,10 +53,6 @@ public struct Filters: Equatable, Sendable {
 
     /// Matches `label=key` / `label=key=value` filters against a label map (all must match).
     public func matchLabels(_ labels: [String: String], key: String = "label") -> Bool {
-        get(key).allSatisfy { f in
-            let kv = f.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard let name = kv.first, !name.isEmpty, let v = labels[name] else { return false }
-            return kv.count == 1 || kv[1] == v
-        }
+        FilterMatch.labels(get(key), labels)
     }
 }

@@ -98,11 +98,11 @@ public struct ContainerFilter: Sendable {
     public func matches(_ c: ContainerRecord, facts: Facts) -> Bool {
         let key = (c.created, c.id)
         if !before.allSatisfy({ key < ($0.created, $0.id) }) || !since.allSatisfy({ key > ($0.created, $0.id) }) { return false }
-        if let names = values["name"], !names.contains(where: { Self.regexMatch($0, "/" + c.name) || Self.regexMatch($0, c.name) }) { return false }
+        if let names = values["name"], !names.contains(where: { FilterMatch.pattern($0, "/" + c.name) || FilterMatch.pattern($0, c.name) }) { return false }
         if let ids = values["id"], !ids.contains(where: { !$0.isEmpty && c.id.hasPrefix($0) }) { return false }
         // Berth runs no swarm tasks: `is-task=true` matches nothing.
         if isTask == true { return false }
-        if !Self.labelsMatch(values["label"] ?? [], c.labels) { return false }
+        if !FilterMatch.labels(values["label"] ?? [], c.labels) { return false }
         if !exitCodes.isEmpty, c.status == .running || c.startedAt == 0 || !exitCodes.contains(c.exitCode) { return false }
         if let states = values["status"], !states.contains(c.status.rawValue) { return false }
         // No healthchecks: every container's health is `none`.
@@ -144,22 +144,5 @@ public struct ContainerFilter: Sendable {
             for p in low...high { out.insert("\(p)/\(proto)") }
         }
         return out
-    }
-
-    /// dockerd's `Match`: the value exactly, or as an unanchored regular expression; one that does
-    /// not compile matches nothing.
-    static func regexMatch(_ pattern: String, _ s: String) -> Bool {
-        if pattern == s { return true }
-        guard let re = try? Regex(pattern) else { return false }
-        return s.contains(re)
-    }
-
-    /// `label=k` (present) or `label=k=v` (that value): every one must hold.
-    static func labelsMatch(_ filters: [String], _ labels: [String: String]) -> Bool {
-        filters.allSatisfy { f in
-            let kv = f.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard let v = labels[kv[0]] else { return false }
-            return kv.count == 1 || kv[1] == v
-        }
     }
 }

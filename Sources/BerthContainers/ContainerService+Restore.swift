@@ -87,7 +87,7 @@ extension ContainerService {
         await removeOrphanDirectories()
         let running = Set(containers.values.filter { $0.status == .running }.map(\.id))
         await network.dropEndpoints(keeping: running)
-        await network.removeOrphanVeths()
+        await network.removeOrphanInterfaces()
         logger.info("containers restored", metadata: ["count": "\(containers.count)"])
     }
 
@@ -95,7 +95,7 @@ extension ContainerService {
     /// record's networks must say the same thing (the endpoints and the kernel decide).
     private func repairNetworks(_ c: ContainerRecord) async {
         guard c.networkMode != "host", c.networkMode != "none", !c.networkMode.hasPrefix("container:") else { return }
-        _ = await network.repairSandbox(containerID: c.id, sandboxKey: paths.sandboxKey(c.id))
+        await network.repairSandbox(containerID: c.id, sandboxKey: paths.sandboxKey(c.id))
         let live = await network.endpointNetworks(containerID: c.id)
         // Requests may name a network by id or prefix: compare what they resolve to.
         var resolved: [String: String] = [:]

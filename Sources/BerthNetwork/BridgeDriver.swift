@@ -112,6 +112,20 @@ public struct BridgeDriver: NetworkDriver {
     }
 }
 
+extension BridgeDriver {
+    /// Host ends of veths on this driver's bridges that no endpoint owns.
+    public func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async {
+        guard let links = try? await netlink.links() else { return }
+        let bridges = Set(networks.map(\.bridgeName))
+        let bridgeIndexes = Set(links.filter { bridges.contains($0.name) }.map(\.index))
+        for link in links where link.kind == "veth" && !owned.contains(link.name) {
+            guard let master = link.masterIndex, bridgeIndexes.contains(master) else { continue }
+            logger.notice("repair: deleting a veth no endpoint owns", metadata: ["veth": "\(link.name)"])
+            try? await netlink.deleteLink(name: link.name)
+        }
+    }
+}
+
 /// Go's strconv.ParseBool, which dockerd uses for boolean options.
 public enum GoBool {
     public static func parse(_ s: String) -> Bool? {

@@ -1,36 +1,32 @@
 import BerthCore
-import BerthNetlink
 import BerthStore
 
 extension NetworkController {
     /// After a crash, makes a running container's sandbox agree with its endpoint records: an
     /// interface no record names (a connect cut after the veth was made) is deleted, so its address
     /// can never be handed out twice; a record whose interface is gone (a disconnect cut after the
-    /// veth was deleted) is dropped. Returns the networks whose records were dropped.
-    public func repairSandbox(containerID: String, sandboxKey: String) async -> [String] {
-        guard let sandboxes else { return [] }
+    /// veth was deleted) is dropped.
+    public func repairSandbox(containerID: String, sandboxKey: String) async {
+        guard let sandboxes else { return }
         let mine = endpoints.values.filter { $0.containerID == containerID }
         let sandbox: SandboxHandle
         do { sandbox = try await sandboxes.open(sandboxKey) } catch {
             logger.warning("repair: cannot open sandbox", metadata: ["sandbox": "\(sandboxKey)", "error": "\(error)"])
-            return []
+            return
         }
         defer { sandbox.close() }
-        guard let links = try? await sandbox.netlink.links() else { return [] }
+        guard let links = try? await sandbox.netlink.links() else { return }
         let named = Set(mine.map(\.interfaceName))
         for link in links where link.kind == "veth" && !named.contains(link.name) {
             logger.notice("repair: deleting an interface no endpoint owns (a cut connect)", metadata: ["container": "\(Identifier.short(containerID))", "interface": "\(link.name)"])
             try? await sandbox.netlink.deleteLink(name: link.name)
         }
         let present = Set(links.map(\.name))
-        var dropped: [String] = []
         for e in mine where !present.contains(e.interfaceName) {
             guard let n = networks[e.networkID] else { continue }
             logger.notice("repair: dropping an endpoint whose interface is gone (a cut disconnect)", metadata: ["container": "\(e.containerName)", "network": "\(n.name)"])
             try? await removeEndpoint(e, network: n, force: true)
-            dropped.append(n.name)
         }
-        return dropped
     }
 
     /// The names of the networks `containerID` has endpoints on, in join order.
@@ -48,17 +44,12 @@ extension NetworkController {
         }
     }
 
-    /// Deletes host ends of veths on Berth's bridges that no endpoint names (their sandbox died
-    /// with a crash in between, or a join was cut before its record was saved).
-    public func removeOrphanVeths() async {
-        guard let netlink = (drivers["bridge"] as? BridgeDriver)?.netlink, let links = try? await netlink.links() else { return }
-        let bridges = Set(networks.values.filter { $0.driver == "bridge" }.map(\.bridgeName))
-        let bridgeIndexes = Set(links.filter { bridges.contains($0.name) }.map(\.index))
+    /// Deletes host-side interfaces that no endpoint names (their sandbox died with a crash in
+    /// between, or a join was cut before its record was saved); each driver knows its own.
+    public func removeOrphanInterfaces() async {
         let owned = Set(endpoints.values.map(\.hostInterface))
-        for link in links where link.kind == "veth" && !owned.contains(link.name) {
-            guard let master = link.masterIndex, bridgeIndexes.contains(master) else { continue }
-            logger.notice("repair: deleting a veth no endpoint owns", metadata: ["veth": "\(link.name)"])
-            try? await netlink.deleteLink(name: link.name)
+        for (name, driver) in drivers.sorted(by: { $0.key < $1.key }) {
+            await driver.removeOrphanInterfaces(networks.values.filter { $0.driver == name }, owned: owned)
         }
     }
 }

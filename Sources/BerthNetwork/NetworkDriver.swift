@@ -26,6 +26,13 @@ public protocol NetworkDriver: Sendable {
     func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws
     /// Lets an endpoint that publishes ports reach them itself (hairpin on its bridge port).
     func enableHairpin(_ endpoint: EndpointRecord) async throws
+    /// After a crash: deletes the host-side interfaces this driver made for `networks` that no
+    /// endpoint owns (`owned` names the endpoints' host interfaces).
+    func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async
+}
+
+extension NetworkDriver {
+    public func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async {}
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`

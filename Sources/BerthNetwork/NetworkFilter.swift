@@ -42,17 +42,17 @@ public struct NetworkFilter: Sendable {
             switch key {
             case "driver": ok = vals.contains(r.driver)
             case "scope": ok = vals.contains(r.scope)
-            case "id": ok = vals.contains { Self.regexMatch($0, r.id) }
-            case "name": ok = vals.contains { Self.regexMatch($0, r.name) }
+            case "id": ok = vals.contains { FilterMatch.pattern($0, r.id) }
+            case "name": ok = vals.contains { FilterMatch.pattern($0, r.name) }
             case "type": ok = vals.contains { $0 == (r.predefined ? "builtin" : "custom") }
             case "dangling":
                 ok = vals.contains { v in
                     let dangling = !r.predefined && endpointCount == 0
                     return GoBool.parse(v) == dangling
                 }
-            case "label": ok = Self.labelsMatch(vals, r.labels)
+            case "label": ok = FilterMatch.labels(vals, r.labels)
             // dockerd leaves a network out only when every `label!` holds.
-            case "label!": ok = !Self.labelsMatch(vals, r.labels)
+            case "label!": ok = !FilterMatch.labels(vals, r.labels)
             case "until":
                 ok = vals.allSatisfy { v in
                     guard let t = Self.instant(v, now: now) else { return false }
@@ -63,20 +63,6 @@ public struct NetworkFilter: Sendable {
             if !ok { return false }
         }
         return true
-    }
-
-    private static func regexMatch(_ pattern: String, _ s: String) -> Bool {
-        guard let re = try? Regex(pattern) else { return false }
-        return s.contains(re)
-    }
-
-    /// `label=k` or `label=k=v`: all must hold.
-    private static func labelsMatch(_ filters: [String], _ labels: [String: String]) -> Bool {
-        filters.allSatisfy { f in
-            let kv = f.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard let v = labels[kv[0]] else { return false }
-            return kv.count == 1 || kv[1] == v
-        }
     }
 
     private static func instant(_ v: String, now: Timestamp) -> Timestamp? {

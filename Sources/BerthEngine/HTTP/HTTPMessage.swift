@@ -34,10 +34,10 @@ public struct APIRequest: Sendable {
         return (h, w)
     }
 
-    /// A boolean query parameter as dockerd reads one (`1`, `true`, `True`…; absent is false).
-    public func boolQuery(_ key: String) -> Bool {
-        guard let v = query(key) else { return false }
-        return !(v.isEmpty || v == "0" || v.lowercased() == "false" || v.lowercased() == "no")
+    /// dockerd's query booleans: absent is `default`; "", 0, no, false and none are false.
+    public func boolQuery(_ key: String, default value: Bool = false) -> Bool {
+        guard let v = query(key) else { return value }
+        return !["", "0", "no", "false", "none"].contains(v.lowercased())
     }
 
     /// The body as JSON; an empty body is an error with dockerd's wording.

@@ -128,10 +128,10 @@ struct ContainerHandlers: Sendable {
         var items: [JSONValue] = []
         for c in everything where all || c.status == .running {
             let v = await view(c)
-            let published = Set(v.published.map(\.portKey))
             let facts = ContainerFilter.Facts(
-                networks: v.endpoints.map { ($0.network, $0.endpoint.networkID) }, published: Set(v.published.map { "\($0.hostPort)/\($0.proto.rawValue)" }),
-                exposed: published.union(c.exposedPorts))
+                networks: v.endpoints.map { ($0.network, $0.endpoint.networkID) },
+                published: Set(v.published.map { "\($0.hostPort)/\($0.proto.rawValue)" }),
+                exposed: Set(v.published.map(\.portKey)).union(c.exposedPorts))
             guard filter.matches(c, facts: facts) else { continue }
             items.append(v.summary())
             if limit > 0, items.count == limit { break }

@@ -91,11 +91,7 @@ struct EventHandlers: Sendable {
                 let image = e.attributes["image"] ?? (e.type == "image" ? e.attributes["name"] ?? "" : "")
                 return [ref, Self.untagged(ref)].contains(image) || Self.untagged(image) == ref || e.actorID == ref
             }
-            // label values are all required, as dockerd's MatchKVList.
-            && f.get("label").allSatisfy { label in
-                let kv = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                return kv.count == 2 ? e.attributes[kv[0]] == kv[1] : e.attributes[kv[0]] != nil
-            }
+            && f.matchLabels(e.attributes)
             && any("scope") { $0 == "local" }
     }
 

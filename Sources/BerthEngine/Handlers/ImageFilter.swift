@@ -97,12 +97,7 @@ struct ImageFilter: Sendable {
 
     /// dockerd's `MatchKVList`: every `key` or `key=value` holds in `labels` (which must not be empty).
     private static func allMatch(_ filters: [String], _ labels: [String: String]) -> Bool {
-        guard !labels.isEmpty else { return false }
-        return filters.allSatisfy { f in
-            let kv = f.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = kv.first, let value = labels[String(key)] else { return false }
-            return kv.count == 1 || String(kv[1]) == value
-        }
+        !labels.isEmpty && FilterMatch.labels(filters, labels)
     }
 
     /// A timestamp (RFC 3339, a date, Unix seconds) or a Go duration counted back from `now`.

@@ -15,16 +15,16 @@ struct StatsHandlers: Sendable {
     func register(_ r: inout Router) {
         r.add(["GET"], "/containers/{id}/stats") { req in
             let c = try await containers.find(req.params["id"] ?? "")
-            let stream = Self.bool(req.query("stream"), default: true)
-            let oneShot = req.version >= APIVersion(1, 41) && Self.bool(req.query("one-shot"), default: false)
+            let stream = req.boolQuery("stream", default: true)
+            let oneShot = req.version >= APIVersion(1, 41) && req.boolQuery("one-shot")
             if stream && oneShot { throw BerthError.invalidArgument("cannot have stream=true and one-shot=true") }
             let (id, service, reader) = (c.id, containers, self.reader)
             if !stream {
                 let first = await Self.reading(id, service, reader)
-                if oneShot || first == nil { return .json(Self.object(id, service, first, previous: nil, name: c.name)) }
+                if oneShot || first == nil { return .json(Self.object(id, first, previous: nil, name: c.name)) }
                 try? await Task.sleep(for: primeInterval)
                 let second = await Self.reading(id, service, reader)
-                return .json(Self.object(id, service, second, previous: second == nil ? nil : first, name: c.name))
+                return .json(Self.object(id, second, previous: second == nil ? nil : first, name: c.name))
             }
             let interval = self.interval
             return .streaming(contentType: "application/json") {
@@ -34,7 +34,7 @@ struct StatsHandlers: Sendable {
                         while !Task.isCancelled {
                             guard let record = try? await service.find(id) else { break }
                             let now = await Self.reading(id, service, reader)
-                            let body = Self.object(id, service, now, previous: previous, name: record.name)
+                            let body = Self.object(id, now, previous: previous, name: record.name)
                             continuation.yield(Array((body.rendered() + "\n").utf8))
                             previous = now
                             try? await Task.sleep(for: interval)
@@ -54,14 +54,8 @@ struct StatsHandlers: Sendable {
         return .init(at: .now(), sample: sample)
     }
 
-    static func object(_ id: String, _ service: ContainerService, _ now: StatsView.Reading?, previous: StatsView.Reading?, name: String) -> JSONValue {
+    static func object(_ id: String, _ now: StatsView.Reading?, previous: StatsView.Reading?, name: String) -> JSONValue {
         guard let now else { return StatsView.idle(name: name, id: id) }
         return StatsView.render(name: name, id: id, now, previous: previous)
-    }
-
-    /// dockerd's query booleans: absent is `default`; "", 0, no, false, none are false.
-    static func bool(_ text: String?, default value: Bool) -> Bool {
-        guard let text else { return value }
-        return !["", "0", "no", "false", "none"].contains(text.lowercased())
     }
 }
