@@ -16,6 +16,10 @@ extension ContainerService {
     /// - endpoints of containers that do not run, and veths no endpoint owns, are removed, so no
     ///   address or host port stays held by nothing.
     public func restore() async throws {
+        // Starts a crash cut: rolled forward when the process runs (adopted below), back
+        // otherwise (torn down below); the intents go once every container is handled.
+        let starts = try await store.intents().filter { $0.operation == .start }
+        let cutStarts = Set(starts.map(\.subject))
         for var c in try await store.containers() {
             let state: RuntimeState?
             do {
@@ -43,7 +47,9 @@ extension ContainerService {
             }
             if let state, state.status == .running {
                 if c.status != .running {
-                    logger.notice("repair: adopting a container that runs although its start was not recorded", metadata: ["container": "\(c.name)"])
+                    logger.notice(cutStarts.contains(c.id)
+                        ? "repair: rolling forward a start cut by a crash (the process runs)"
+                        : "repair: adopting a container that runs although its start was not recorded", metadata: ["container": "\(c.name)"])
                     c.status = .running
                     if let pid = state.pid, pid > 0 { c.pid = pid }
                     if c.startedAt == 0 { c.startedAt = Timestamp.now().nanoseconds }
@@ -77,13 +83,16 @@ extension ContainerService {
             containers[c.id] = c
             let pinned = await ContainerFiles.exists(paths.sandboxKey(c.id))
             let joined = await network.endpointNetworks(containerID: c.id)
-            if state != nil || pinned || !joined.isEmpty {
-                logger.notice("repair: releasing what a cut start or exit left", metadata: ["container": "\(c.name)"])
+            if state != nil || pinned || !joined.isEmpty || cutStarts.contains(c.id) {
+                logger.notice(cutStarts.contains(c.id)
+                    ? "repair: rolling back a start cut by a crash"
+                    : "repair: releasing what a cut exit left", metadata: ["container": "\(c.name)"])
                 await teardown(c)
             }
             // `run --rm` that does not run (its start or exit was cut): dockerd removes it at restore too.
             if c.autoRemove { try? await remove(c.id, force: true) }
         }
+        for intent in starts { try? await store.commit([.deleteIntent(intent.id)]) }
         await removeOrphanDirectories()
         let running = Set(containers.values.filter { $0.status == .running }.map(\.id))
         await network.dropEndpoints(keeping: running)

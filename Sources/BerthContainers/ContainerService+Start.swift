@@ -10,7 +10,8 @@ import Foundation
 extension ContainerService {
     /// Starts a container: its sandbox (a network namespace Berth makes before the process
     /// exists), its endpoints, its /etc files, its root filesystem, then runc under conmon.
-    /// Whatever was made is undone if a later step fails, and the error is kept in its state.
+    /// The start is journaled; whatever was made is undone if a later step fails, and the error
+    /// is kept in its state.
     public func start(_ ref: String) async throws {
         var c = try find(ref)
         if c.status == .running { return }
@@ -23,8 +24,11 @@ extension ContainerService {
             throw BerthError.conflict("container \(c.name) is being started by another request; wait for it")
         }
         defer { starting.remove(c.id) }
-        var undo: [@Sendable () async -> Void] = []
+        // Journaled: a crash before the running state is saved is rolled forward at restart if
+        // the process runs, back otherwise (ContainerService.restore).
+        let change = try await JournaledChange.begin(.start, subject: c.id, plan: [IntentRecord.PlanKey.sandbox: paths.sandboxKey(c.id)], in: store)
         let id = c.id
+        let priorStatus = c.status
         let clock = ContinuousClock()
         var mark = clock.now
         var steps: [String] = []
@@ -36,10 +40,10 @@ extension ContainerService {
         do {
             let sandbox = try await makeSandbox(c)
             let joined = c.networkMode.hasPrefix("container:")
-            if let key = sandbox, !joined { undo.append { try? await NetworkNamespace.unpin(at: key) } }
+            if let key = sandbox, !joined { change.onUndo { try? await NetworkNamespace.unpin(at: key) } }
             lap("sandbox")
             Failpoint.hit("start.after-sandbox")
-            undo.append { [network] in try? await network.disconnectAll(containerID: id) }
+            change.onUndo { [network] in try? await network.disconnectAll(containerID: id) }
             if let key = sandbox, !joined {
                 let ports = Self.portRequests(c)
                 for request in c.networks {
@@ -51,7 +55,7 @@ extension ContainerService {
                 }
             }
             lap("endpoints")
-            undo.append { await self.forgetDNS(id) }
+            change.onUndo { await self.forgetDNS(id) }
             // Read once per start: the DNS server's upstreams and resolv.conf both come from it.
             let hostResolv = await readHostResolvConf()
             let embeddedDNS = try await refreshDNS(c, hostResolv: hostResolv)
@@ -62,7 +66,7 @@ extension ContainerService {
             lap("files")
             let root = try await rootfs.prepare(containerID: c.id)
             lap("rootfs")
-            undo.append { [rootfs] in try? await rootfs.release(containerID: id) }
+            change.onUndo { [rootfs] in try? await rootfs.release(containerID: id) }
             let directory = paths.containerDirectory(c.id)
             try await ContainerFiles.makeDirectories([directory + "/bundle", paths.exitDirectory])
             var spec = ContainerSpec(
@@ -76,7 +80,7 @@ extension ContainerService {
             // (restore tears down runs that died with a previous daemon), and create refuses a
             // leftover instead of overwriting it.
             let pid = try await runtime.create(spec, bundle: directory + "/bundle", logPath: directory + "/container.log", exitDirectory: paths.exitDirectory)
-            undo.append { [runtime] in try? await runtime.delete(id: id, force: true) }
+            change.onUndo { [runtime] in try? await runtime.delete(id: id, force: true) }
             lap("runtime-create")
             Failpoint.hit("start.after-runc-create")
             await resolvePendingAttaches(c.id, connect: true)
@@ -90,7 +94,7 @@ extension ContainerService {
             c.exitCode = 0
             c.error = ""
             containers[c.id] = c
-            try await store.saveContainer(c)
+            try await change.finish([.saveContainer(c)])
             Failpoint.hit("start.after-save")
             watch(c.id)
             await refreshLinkers(of: c)
@@ -99,7 +103,12 @@ extension ContainerService {
             logger.debug("start timings", metadata: ["steps": "\(steps.joined(separator: " "))"])
         } catch {
             await resolvePendingAttaches(c.id, connect: false)
-            while let step = undo.popLast() { await step() }
+            await change.rollback()
+            if c.status == .running {
+                // The running state was never committed: the container is as it was.
+                c.status = priorStatus
+                c.pid = 0
+            }
             c.error = BerthError.wrap(error).message
             containers[c.id] = c
             try? await store.saveContainer(c)

@@ -13,13 +13,14 @@ public enum Failpoint {
     public static let names: [String] = [
         "create.after-rootfs", "start.after-sandbox", "start.after-connect", "start.after-dns", "start.after-runc-create",
         "start.after-runc-start", "start.after-save",
-        "connect.after-join", "connect.after-save",
+        "join.after-veth", "connect.after-join", "connect.after-save",
         "netconnect.after-endpoint",
         "disconnect.after-leave", "disconnect.after-delete",
         "netdisconnect.after-network",
         "exited.after-save", "teardown.after-disconnect",
         "remove.after-mark", "remove.after-teardown", "remove.after-files",
-        "netcreate.after-bridge", "netrm.after-driver",
+        "bridge.after-newlink", "netcreate.after-bridge", "netrm.after-driver",
+        "restore.after-intent",
     ]
 
     /// Which points are armed and how many more times each is reached before it fires.

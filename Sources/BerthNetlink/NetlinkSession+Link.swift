@@ -18,6 +18,7 @@ extension NetlinkSession {
         if let mtu { followUps.append(try .setMTU(name: name, mtu: mtu)) }
         if let alias { followUps.append(try .setAlias(name: name, alias: alias)) }
         _ = try execute(.createBridge(name: name))
+        Failpoint.hit("bridge.after-newlink")
         do {
             for request in followUps { _ = try execute(request) }
         } catch {

@@ -11,6 +11,7 @@ extension BridgeDriver {
     public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {
         try await netlink.createVeth(
             name: endpoint.hostInterface, peerName: endpoint.interfaceName, peerNamespaceFD: sandbox.namespaceFD, mtu: network.mtu)
+        Failpoint.hit("join.after-veth")
         do {
             try await netlink.setMaster(name: endpoint.hostInterface, master: network.bridgeName)
             // A container reaching its own published port through the host: the DNATed frame

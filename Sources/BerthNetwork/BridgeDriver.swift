@@ -113,6 +113,15 @@ public struct BridgeDriver: NetworkDriver {
 }
 
 extension BridgeDriver {
+    /// A create cut by a crash may have left the bridge before its alias was set: the device
+    /// of that name goes when it has no alias or this network's, never when it is someone else's.
+    public func abandon(_ network: Network) async {
+        guard let link = try? await netlink.links().first(where: { $0.name == network.bridgeName }) else { return }
+        guard link.kind == "bridge", link.alias == nil || link.alias == "" || link.alias == Self.aliasPrefix + network.id else { return }
+        logger.notice("repair: deleting the bridge of a network create cut by a crash", metadata: ["bridge": "\(link.name)"])
+        try? await netlink.deleteLink(name: link.name)
+    }
+
     /// Host ends of veths on this driver's bridges that no endpoint owns.
     public func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async {
         guard let links = try? await netlink.links() else { return }

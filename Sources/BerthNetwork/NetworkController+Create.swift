@@ -71,32 +71,39 @@ extension NetworkController {
             pendingBridges.remove(network.bridgeName)
         }
 
+        // Journaled: a crash before the record is saved rolls the create back at restart.
+        let change: JournaledChange
         do {
-            try await driver.create(network)
-            Failpoint.hit("netcreate.after-bridge")
+            change = try await JournaledChange.begin(
+                .networkCreate, subject: id, plan: [IntentRecord.PlanKey.network: IntentRecord.json(record)], in: store)
         } catch {
             ipam.release(networkID: id)
-            logger.warning("creating network \(spec.name) failed in the driver: \(error)")
-            throw BerthError.wrap(error)
+            throw error
         }
+        change.onUndo { self.ipam.release(networkID: id) }
         pendingNetworks[id] = network
         defer { pendingNetworks[id] = nil }
-        if let fw = firewallNetwork(network) {
-            do {
-                try await changeFirewall("adding network \(spec.name)", retry: true) { try await $0.add(fw) }
-            } catch {
-                try? await driver.delete(network)
-                ipam.release(networkID: id)
-                throw BerthError.wrap(error)
-            }
-        }
         do {
-            try await store.save(record)
+            do {
+                try await driver.create(network)
+            } catch {
+                logger.warning("creating network \(spec.name) failed in the driver: \(error)")
+                throw error
+            }
+            change.onUndo { try? await driver.delete(network) }
+            Failpoint.hit("netcreate.after-bridge")
+            if let fw = firewallNetwork(network) {
+                try await changeFirewall("adding network \(spec.name)", retry: true) { try await $0.add(fw) }
+                change.onUndo { try? await self.changeFirewall("removing network \(spec.name)", retry: false) { try await $0.remove(fw) } }
+            }
+            do {
+                try await change.finish([.saveNetwork(record)])
+            } catch {
+                throw BerthError.internalError("cannot save network \(spec.name): \(error)", cause: error)
+            }
         } catch {
-            if let fw = firewallNetwork(network) { try? await changeFirewall("removing network \(spec.name)", retry: false) { try await $0.remove(fw) } }
-            try? await driver.delete(network)
-            ipam.release(networkID: id)
-            throw BerthError.internalError("cannot save network \(spec.name): \(error)", cause: error)
+            await change.rollback()
+            throw BerthError.wrap(error)
         }
         insert(network)
         logger.info("network created", metadata: ["name": "\(spec.name)", "id": "\(Identifier.short(id))"])
@@ -142,13 +149,17 @@ extension NetworkController {
         guard !removing.contains(network.id) else { throw BerthError.notFound("network \(ref) not found") }
         removing.insert(network.id)
         defer { removing.remove(network.id) }
+        // Journaled: once the device may be gone, a crash rolls the removal forward at restart.
+        let change = try await JournaledChange.begin(.networkRemove, subject: network.id, in: store)
         do {
             try await drivers[network.driver]?.delete(network)
         } catch {
+            await change.rollback()
             throw BerthError.internalError("cannot remove network \(network.name): \(error)", cause: error)
         }
         Failpoint.hit("netrm.after-driver")
-        try await store.deleteNetwork(id: network.id)
+        // A failed commit leaves the intent: the restart finishes the removal.
+        try await change.finish([.deleteNetwork(network.id)])
         forget(id: network.id)
         if let fw = firewallNetwork(network) {
             do {

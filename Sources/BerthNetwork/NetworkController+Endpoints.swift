@@ -70,55 +70,56 @@ extension NetworkController {
         pendingEndpoints[endpoint.id] = endpoint
         defer { pendingEndpoints[endpoint.id] = nil }
 
-        if isIsolated(endpoint) {
-            // Into the isolated set before its port exists, so it never talks to its neighbours.
-            let port = endpoint.hostInterface
-            do {
+        // Journaled: the record is saved with the intent's deletion, so a crash before that rolls
+        // the join back at restart (the plan names the veth to delete).
+        let change: JournaledChange
+        do {
+            change = try await JournaledChange.begin(
+                .connect, subject: request.containerID, network: network.id,
+                plan: [IntentRecord.PlanKey.endpoint: IntentRecord.json(endpoint)], in: store)
+        } catch {
+            releaseAll()
+            throw error
+        }
+        change.onUndo(releaseAll)
+        do {
+            if isIsolated(endpoint) {
+                // Into the isolated set before its port exists, so it never talks to its neighbours.
+                let port = endpoint.hostInterface
                 try await changeFirewall("isolating \(port)", retry: true) { try await $0.isolate([port], true) }
-            } catch {
-                releaseAll()
-                throw BerthError.wrap(error)
+                change.onUndo { [endpoint] in await self.unisolate(endpoint) }
             }
-        }
-        let sandbox: SandboxHandle
-        do {
-            sandbox = try await sandboxes.open(request.sandboxKey)
-        } catch {
-            await unisolate(endpoint)
-            releaseAll()
-            throw BerthError.internalError("cannot open the network namespace of container \(request.containerName): \(error)", cause: error)
-        }
-        defer { sandbox.close() }
-        do {
-            try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
-            Failpoint.hit("connect.after-join")
-        } catch {
-            await unisolate(endpoint)
-            releaseAll()
-            throw BerthError.wrap(error)
-        }
-        if !endpoint.ports.isEmpty {
-            let ports = endpoint.ports
+            let sandbox: SandboxHandle
             do {
-                try await changeFirewall("publishing ports of \(request.containerName)", retry: true) { try await $0.publish(ports) }
+                sandbox = try await sandboxes.open(request.sandboxKey)
             } catch {
-                try? await driver.leave(endpoint, network: network)
-                await unisolate(endpoint)
-                releaseAll()
-                throw BerthError.internalError(
-                    "driver failed programming external connectivity on endpoint \(request.containerName) (\(endpoint.id)): \(error)", cause: error)
+                throw BerthError.internalError("cannot open the network namespace of container \(request.containerName): \(error)", cause: error)
             }
-        }
-        do {
-            try await store.saveEndpoint(endpoint)
+            defer { sandbox.close() }
+            try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
+            change.onUndo { [endpoint] in try? await driver.leave(endpoint, network: network) }
+            Failpoint.hit("connect.after-join")
+            if !endpoint.ports.isEmpty {
+                let ports = endpoint.ports
+                do {
+                    try await changeFirewall("publishing ports of \(request.containerName)", retry: true) { try await $0.publish(ports) }
+                } catch {
+                    throw BerthError.internalError(
+                        "driver failed programming external connectivity on endpoint \(request.containerName) (\(endpoint.id)): \(error)", cause: error)
+                }
+                change.onUndo {
+                    try? await self.changeFirewall("unpublishing ports of \(request.containerName)", retry: false) { try await $0.unpublish(ports) }
+                }
+            }
+            do {
+                try await change.finish([.saveEndpoint(endpoint)])
+            } catch {
+                throw BerthError.internalError("cannot save the endpoint of \(request.containerName) on \(network.name): \(error)", cause: error)
+            }
             Failpoint.hit("connect.after-save")
         } catch {
-            let ports = endpoint.ports
-            try? await changeFirewall("unpublishing ports of \(request.containerName)", retry: false) { try await $0.unpublish(ports) }
-            try? await driver.leave(endpoint, network: network)
-            await unisolate(endpoint)
-            releaseAll()
-            throw BerthError.internalError("cannot save the endpoint of \(request.containerName) on \(network.name): \(error)", cause: error)
+            await change.rollback()
+            throw BerthError.wrap(error)
         }
         endpoints[endpoint.id] = endpoint
         events?.publish("network", "connect", id: network.id,
@@ -149,10 +150,23 @@ extension NetworkController {
     func removeEndpoint(_ endpoint: EndpointRecord, network: Network, force: Bool) async throws {
         let hadGateway = providesGateway(endpoint)
         endpoints[endpoint.id] = nil
+        // Journaled: once the veth may be gone, a crash rolls the removal forward at restart,
+        // default route and published ports passing to the heir.
+        let change: JournaledChange
+        do {
+            change = try await JournaledChange.begin(
+                .disconnect, subject: endpoint.containerID, network: network.id,
+                plan: [IntentRecord.PlanKey.endpoint: IntentRecord.json(endpoint), IntentRecord.PlanKey.gateway: hadGateway ? "1" : "0"],
+                in: store)
+        } catch {
+            endpoints[endpoint.id] = endpoint
+            throw error
+        }
         do {
             try await drivers[network.driver]?.leave(endpoint, network: network)
         } catch where !force {
             endpoints[endpoint.id] = endpoint
+            await change.rollback()
             throw BerthError.internalError("cannot disconnect \(endpoint.containerName) from \(network.name): \(error)", cause: error)
         } catch {
             logger.warning("disconnect \(endpoint.containerName) from \(network.name): \(error)")
@@ -172,22 +186,39 @@ extension NetworkController {
         for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
             if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }
         }
-        try await store.deleteEndpoint(id: endpoint.id)
+        let heir = hadGateway ? gatewayHeir(of: endpoint) : nil
+        if heir == nil {
+            try await change.finish([.deleteEndpoint(endpoint.id)])
+        } else {
+            try await change.advance("deleted", changes: [.deleteEndpoint(endpoint.id)])
+        }
         Failpoint.hit("disconnect.after-delete")
         events?.publish("network", "disconnect", id: network.id,
                         attributes: ["container": endpoint.containerID, "name": network.name, "type": network.driver])
-        if hadGateway, let sandboxes,
-            let heir = endpoints.values.filter({ $0.containerID == endpoint.containerID && !(networks[$0.networkID]?.record.internalNetwork ?? true) })
-                .min(by: { $0.order < $1.order }), let heirNetwork = networks[heir.networkID] {
-            do {
-                let sandbox = try await sandboxes.open(heir.sandboxKey)
-                defer { sandbox.close() }
-                try await drivers[heirNetwork.driver]?.takeGateway(heir, sandbox: sandbox)
-            } catch {
-                logger.warning("moving the default route of \(heir.containerName) to \(heirNetwork.name): \(error)")
-            }
-            if !endpoint.ports.isEmpty { await movePorts(endpoint.ports, to: heir, on: heirNetwork) }
+        if let heir {
+            await handOver(from: endpoint, to: heir)
+            try? await change.finish([])
         }
+    }
+
+    /// The endpoint that takes the default route when `endpoint` leaves: the earliest-joined of
+    /// the same container on a network that is not internal.
+    func gatewayHeir(of endpoint: EndpointRecord) -> EndpointRecord? {
+        endpoints.values.filter { $0.containerID == endpoint.containerID && $0.id != endpoint.id && !(networks[$0.networkID]?.record.internalNetwork ?? true) }
+            .min(by: { $0.order < $1.order })
+    }
+
+    /// Gives `heir` the default route and the published ports `old` carried.
+    func handOver(from old: EndpointRecord, to heir: EndpointRecord) async {
+        guard let sandboxes, let heirNetwork = networks[heir.networkID] else { return }
+        do {
+            let sandbox = try await sandboxes.open(heir.sandboxKey)
+            defer { sandbox.close() }
+            try await drivers[heirNetwork.driver]?.takeGateway(heir, sandbox: sandbox)
+        } catch {
+            logger.warning("moving the default route of \(heir.containerName) to \(heirNetwork.name): \(error)")
+        }
+        if !old.ports.isEmpty { await movePorts(old.ports, to: heir, on: heirNetwork) }
     }
 
     /// The published ports follow the default route, as in libnetwork: the endpoint that takes

@@ -73,6 +73,7 @@ public actor NetworkController {
         for n in loaded { insert(n) }
         try await restoreEndpoints()
         await restorePorts()
+        try await resolveIntents()
         for (name, driver) in drivers.sorted(by: { $0.key < $1.key }) {
             let mine = networks.values.filter { $0.driver == name }.sorted { $0.record.created < $1.record.created }
             do {

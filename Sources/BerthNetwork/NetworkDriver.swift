@@ -29,10 +29,14 @@ public protocol NetworkDriver: Sendable {
     /// After a crash: deletes the host-side interfaces this driver made for `networks` that no
     /// endpoint owns (`owned` names the endpoints' host interfaces).
     func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async
+    /// After a crash: removes what a create of `network` that never finished may have made,
+    /// and nothing that is not the driver's (a device someone else made under the same name).
+    func abandon(_ network: Network) async
 }
 
 extension NetworkDriver {
     public func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async {}
+    public func abandon(_ network: Network) async { try? await delete(network) }
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`

@@ -1,5 +1,5 @@
 /// Persistence of containers; `SQLiteStore` and `MemoryStore` implement it.
-public protocol ContainerStore: Sendable {
+public protocol ContainerStore: JournalStore {
     /// Every container, oldest first.
     func containers() async throws -> [ContainerRecord]
     /// Inserts or replaces a container.

@@ -7,6 +7,7 @@ public final class MemoryStore: NetworkStore, ContainerStore {
         var networks: [NetworkRecord] = []
         var endpoints: [EndpointRecord] = []
         var containers: [ContainerRecord] = []
+        var intents: [IntentRecord] = []
         var settings: [String: String] = [:]
         var writes = 0
     }
@@ -48,6 +49,32 @@ public final class MemoryStore: NetworkStore, ContainerStore {
     public func containers() async throws -> [ContainerRecord] { state.withLock { $0.containers } }
     public func saveContainer(_ container: ContainerRecord) async throws { upsert(\.containers, container, id: \.id) }
     public func deleteContainer(id: String) async throws { delete(\.containers, id: id, by: \ContainerRecord.id) }
+
+    public func intents() async throws -> [IntentRecord] { state.withLock { $0.intents } }
+
+    /// Applies the changes under one lock: a test sees all of them or none.
+    public func commit(_ changes: [StoreChange]) async throws {
+        state.withLock { s in
+            s.writes += 1
+            for change in changes { Self.apply(change, to: &s) }
+        }
+    }
+
+    private static func apply(_ change: StoreChange, to s: inout State) {
+        func put<T>(_ list: inout [T], _ item: T, same: (T) -> Bool) {
+            if let i = list.firstIndex(where: same) { list[i] = item } else { list.append(item) }
+        }
+        switch change {
+        case .saveNetwork(let n): put(&s.networks, n) { $0.id == n.id }
+        case .deleteNetwork(let id): s.networks.removeAll { $0.id == id }
+        case .saveEndpoint(let e): put(&s.endpoints, e) { $0.id == e.id }
+        case .deleteEndpoint(let id): s.endpoints.removeAll { $0.id == id }
+        case .saveContainer(let c): put(&s.containers, c) { $0.id == c.id }
+        case .deleteContainer(let id): s.containers.removeAll { $0.id == id }
+        case .saveIntent(let i): put(&s.intents, i) { $0.id == i.id }
+        case .deleteIntent(let id): s.intents.removeAll { $0.id == id }
+        }
+    }
 
     public func setting(_ key: String) async throws -> String? { state.withLock { $0.settings[key] } }
 

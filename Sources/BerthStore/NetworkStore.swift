@@ -1,6 +1,6 @@
 /// The persistence seam of the network layer. `SQLiteStore` is the real one;
 /// `MemoryStore` serves unit tests.
-public protocol NetworkStore: Sendable {
+public protocol NetworkStore: JournalStore {
     /// Every network, in creation order.
     func networks() async throws -> [NetworkRecord]
     /// Inserts or replaces a network.

@@ -54,7 +54,56 @@ public final class SQLiteStore: NetworkStore, ContainerStore {
                 t.column("body", .blob).notNull()
             }
         }
+        m.registerMigration("v4-intents") { db in
+            try db.create(table: "intent") { t in
+                t.primaryKey("id", .text)
+                t.column("created", .integer).notNull()
+                t.column("body", .blob).notNull()
+            }
+        }
         return m
+    }
+
+    public func intents() async throws -> [IntentRecord] {
+        let bodies = try await db.read { db in
+            try Data.fetchAll(db, sql: "SELECT body FROM intent ORDER BY created, id")
+        }
+        let decoder = JSONDecoder()
+        return try bodies.map { try decoder.decode(IntentRecord.self, from: $0) }
+    }
+
+    public func commit(_ changes: [StoreChange]) async throws {
+        // Encoded before the transaction: the write lock is held only for the statements.
+        let statements = try changes.map(Self.statement)
+        try await db.write { db in
+            for (sql, arguments) in statements { try db.execute(sql: sql, arguments: arguments) }
+        }
+    }
+
+    /// The SQL of one change.
+    private static func statement(_ change: StoreChange) throws -> (String, StatementArguments) {
+        let encoder = JSONEncoder()
+        switch change {
+        case .saveNetwork(let n):
+            return ("INSERT OR REPLACE INTO network (id, name, driver, created, body) VALUES (?, ?, ?, ?, ?)",
+                    [n.id, n.name, n.driver, n.created, try encoder.encode(n)])
+        case .deleteNetwork(let id):
+            return ("DELETE FROM network WHERE id = ?", [id])
+        case .saveEndpoint(let e):
+            return ("INSERT OR REPLACE INTO endpoint (id, networkID, containerID, body) VALUES (?, ?, ?, ?)",
+                    [e.id, e.networkID, e.containerID, try encoder.encode(e)])
+        case .deleteEndpoint(let id):
+            return ("DELETE FROM endpoint WHERE id = ?", [id])
+        case .saveContainer(let c):
+            return ("INSERT OR REPLACE INTO container (id, name, created, body) VALUES (?, ?, ?, ?)",
+                    [c.id, c.name, c.created, try encoder.encode(c)])
+        case .deleteContainer(let id):
+            return ("DELETE FROM container WHERE id = ?", [id])
+        case .saveIntent(let i):
+            return ("INSERT OR REPLACE INTO intent (id, created, body) VALUES (?, ?, ?)", [i.id, i.created, try encoder.encode(i)])
+        case .deleteIntent(let id):
+            return ("DELETE FROM intent WHERE id = ?", [id])
+        }
     }
 
     public func networks() async throws -> [NetworkRecord] {
@@ -65,20 +114,9 @@ public final class SQLiteStore: NetworkStore, ContainerStore {
         return try bodies.map { try decoder.decode(NetworkRecord.self, from: $0) }
     }
 
-    public func save(_ network: NetworkRecord) async throws {
-        let body = try JSONEncoder().encode(network)
-        try await db.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO network (id, name, driver, created, body) VALUES (?, ?, ?, ?, ?)",
-                arguments: [network.id, network.name, network.driver, network.created, body])
-        }
-    }
+    public func save(_ network: NetworkRecord) async throws { try await commit([.saveNetwork(network)]) }
 
-    public func deleteNetwork(id: String) async throws {
-        try await db.write { db in
-            try db.execute(sql: "DELETE FROM network WHERE id = ?", arguments: [id])
-        }
-    }
+    public func deleteNetwork(id: String) async throws { try await commit([.deleteNetwork(id)]) }
 
     public func endpoints() async throws -> [EndpointRecord] {
         let bodies = try await db.read { db in
@@ -88,20 +126,9 @@ public final class SQLiteStore: NetworkStore, ContainerStore {
         return try bodies.map { try decoder.decode(EndpointRecord.self, from: $0) }
     }
 
-    public func saveEndpoint(_ endpoint: EndpointRecord) async throws {
-        let body = try JSONEncoder().encode(endpoint)
-        try await db.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO endpoint (id, networkID, containerID, body) VALUES (?, ?, ?, ?)",
-                arguments: [endpoint.id, endpoint.networkID, endpoint.containerID, body])
-        }
-    }
+    public func saveEndpoint(_ endpoint: EndpointRecord) async throws { try await commit([.saveEndpoint(endpoint)]) }
 
-    public func deleteEndpoint(id: String) async throws {
-        try await db.write { db in
-            try db.execute(sql: "DELETE FROM endpoint WHERE id = ?", arguments: [id])
-        }
-    }
+    public func deleteEndpoint(id: String) async throws { try await commit([.deleteEndpoint(id)]) }
 
     public func containers() async throws -> [ContainerRecord] {
         let bodies = try await db.read { db in
@@ -111,20 +138,9 @@ public final class SQLiteStore: NetworkStore, ContainerStore {
         return try bodies.map { try decoder.decode(ContainerRecord.self, from: $0) }
     }
 
-    public func saveContainer(_ container: ContainerRecord) async throws {
-        let body = try JSONEncoder().encode(container)
-        try await db.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO container (id, name, created, body) VALUES (?, ?, ?, ?)",
-                arguments: [container.id, container.name, container.created, body])
-        }
-    }
+    public func saveContainer(_ container: ContainerRecord) async throws { try await commit([.saveContainer(container)]) }
 
-    public func deleteContainer(id: String) async throws {
-        try await db.write { db in
-            try db.execute(sql: "DELETE FROM container WHERE id = ?", arguments: [id])
-        }
-    }
+    public func deleteContainer(id: String) async throws { try await commit([.deleteContainer(id)]) }
 
     public func setting(_ key: String) async throws -> String? {
         try await db.read { db in
