@@ -93,6 +93,7 @@ extension ContainerService {
             if c.autoRemove { try? await remove(c.id, force: true) }
         }
         for intent in starts { try? await store.commit([.deleteIntent(intent.id)]) }
+        try await network.resolveCutDisconnects()
         await removeOrphanDirectories()
         let running = Set(containers.values.filter { $0.status == .running }.map(\.id))
         await network.dropEndpoints(keeping: running)

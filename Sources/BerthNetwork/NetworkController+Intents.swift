@@ -6,19 +6,33 @@ extension NetworkController {
     /// changes a crash cut, one log line each. A create or a connect is rolled back (its record
     /// was never saved); a removal or a disconnect is rolled forward. Each resolution can run
     /// twice, and deletes its intent last, so a crash during the repair only repeats it.
-    /// Container starts are the container service's (`ContainerService.restore`).
+    /// Container starts are the container service's (`ContainerService.restore`), and cut
+    /// disconnects wait for `resolveCutDisconnects`, once the sandboxes are pinned again.
     func resolveIntents() async throws {
-        for intent in try await store.intents() where intent.operation != .start {
+        for intent in try await store.intents() {
             switch intent.operation {
             case .networkCreate: await rollBackCreate(intent)
             case .networkRemove: await rollForwardRemove(intent)
             case .connect: await rollBackConnect(intent)
-            case .disconnect: await rollForwardDisconnect(intent)
-            case .start: continue
+            case .disconnect, .start: continue
             }
-            Failpoint.hit("restore.after-intent")
-            try await store.commit([.deleteIntent(intent.id)])
+            try await done(intent)
         }
+    }
+
+    /// Rolls cut disconnects forward. The heir's default route goes into the container's
+    /// sandbox, so the container service calls this after it has re-pinned the sandboxes of the
+    /// running containers (a new daemon does not see the old one's pins).
+    public func resolveCutDisconnects() async throws {
+        for intent in try await store.intents() where intent.operation == .disconnect {
+            await rollForwardDisconnect(intent)
+            try await done(intent)
+        }
+    }
+
+    private func done(_ intent: IntentRecord) async throws {
+        Failpoint.hit("restore.after-intent")
+        try await store.commit([.deleteIntent(intent.id)])
     }
 
     private func rollBackCreate(_ intent: IntentRecord) async {

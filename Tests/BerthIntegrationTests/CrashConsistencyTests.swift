@@ -13,12 +13,17 @@ struct CrashConsistencyTests {
         var command: [String]
         /// Run after the restart, before `command` is tried again (e.g. remove what the cut run left).
         var cleanup: [[String]] = []
-        var testDescription: String { "\(failpoint) cutting `\(command.joined(separator: " "))`" }
+        /// Armed for the first restart, which then dies during its repair; the next one must finish it.
+        var restartFailpoint: String? = nil
+        var testDescription: String {
+            "\(failpoint) cutting `\(command.joined(separator: " "))`" + (restartFailpoint.map { ", then \($0) cutting the repair" } ?? "")
+        }
     }
 
     static let run = ["run", "-d", "--name", "victim", "--network", "net1", "-p", "8081:80", "alpine", "sleep", "3600"]
     static let connect = ["network", "connect", "net2", "base"]
-    static let disconnect = ["network", "disconnect", "net2", "both"]
+    /// `both` leaves its first network: the default route and published port pass to net2.
+    static let disconnect = ["network", "disconnect", "net1", "both"]
     static let remove = ["rm", "-f", "doomed"]
     static let cases: [Case] = [
         .init(failpoint: "create.after-rootfs", command: ["create", "--name", "ghost", "alpine", "sleep", "3600"]),
@@ -33,16 +38,25 @@ struct CrashConsistencyTests {
         .init(failpoint: "connect.after-join", command: connect, cleanup: [["network", "disconnect", "net2", "base"]]),
         .init(failpoint: "connect.after-save", command: connect, cleanup: [["network", "disconnect", "net2", "base"]]),
         .init(failpoint: "netconnect.after-endpoint", command: connect, cleanup: [["network", "disconnect", "net2", "base"]]),
-        .init(failpoint: "disconnect.after-leave", command: disconnect, cleanup: [["network", "connect", "net2", "both"]]),
-        .init(failpoint: "disconnect.after-delete", command: disconnect, cleanup: [["network", "connect", "net2", "both"]]),
-        .init(failpoint: "netdisconnect.after-network", command: disconnect, cleanup: [["network", "connect", "net2", "both"]]),
+        .init(failpoint: "disconnect.after-leave", command: disconnect, cleanup: [["network", "connect", "net1", "both"]]),
+        .init(failpoint: "disconnect.after-delete", command: disconnect, cleanup: [["network", "connect", "net1", "both"]]),
+        .init(failpoint: "netdisconnect.after-network", command: disconnect, cleanup: [["network", "connect", "net1", "both"]]),
         .init(failpoint: "remove.after-mark", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
         .init(failpoint: "teardown.after-disconnect", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
         .init(failpoint: "remove.after-teardown", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
         .init(failpoint: "remove.after-files", command: remove, cleanup: [["run", "-d", "--name", "doomed", "--network", "net1", "alpine", "sleep", "3600"]]),
         .init(failpoint: "exited.after-save", command: ["stop", "-t", "0", "base"], cleanup: [["start", "base"]]),
+        .init(failpoint: "join.after-veth", command: run, cleanup: [["rm", "-f", "victim"]]),
+        .init(failpoint: "join.after-veth", command: connect, cleanup: [["network", "disconnect", "net2", "base"]]),
+        .init(failpoint: "disconnect.after-delete", command: disconnect, cleanup: [["network", "connect", "net1", "both"]],
+              restartFailpoint: "restore.after-intent"),
+        .init(failpoint: "connect.after-join", command: connect, cleanup: [["network", "disconnect", "net2", "base"]],
+              restartFailpoint: "restore.after-intent"),
+        .init(failpoint: "bridge.after-newlink", command: ["network", "create", "net3"], cleanup: [["network", "rm", "net3"]]),
         .init(failpoint: "netcreate.after-bridge", command: ["network", "create", "net3"], cleanup: [["network", "rm", "net3"]]),
         .init(failpoint: "netrm.after-driver", command: ["network", "rm", "spare"], cleanup: [["network", "create", "spare"]]),
+        .init(failpoint: "netrm.after-driver", command: ["network", "rm", "spare"], cleanup: [["network", "create", "spare"]],
+              restartFailpoint: "restore.after-intent"),
     ]
 
     /// Three networks and the containers the commands above act on.
@@ -51,7 +65,7 @@ struct CrashConsistencyTests {
         #expect(try s.docker("import", "--change", #"CMD ["sh"]"#, tar, "alpine:latest").code == 0)
         for n in ["net1", "net2", "spare"] { #expect(try s.docker("network", "create", n).code == 0) }
         #expect(try s.docker("run", "-d", "--name", "base", "--network", "net1", "alpine", "sleep", "3600").code == 0)
-        #expect(try s.docker("run", "-d", "--name", "both", "--network", "net1", "alpine", "sleep", "3600").code == 0)
+        #expect(try s.docker("run", "-d", "--name", "both", "--network", "net1", "-p", "8083:80", "alpine", "sleep", "3600").code == 0)
         #expect(try s.docker("network", "connect", "net2", "both").code == 0)
         #expect(try s.docker("run", "-d", "--name", "doomed", "--network", "net1", "-p", "8082:80", "alpine", "sleep", "3600").code == 0)
     }
@@ -64,9 +78,20 @@ struct CrashConsistencyTests {
             try s.start(env: ["BERTH_FAILPOINT": c.failpoint])
             let cut = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + c.command, env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 60)
             #expect(s.awaitDeath(within: 20), "berthd did not die at \(c.failpoint): \(cut.out) \(cut.err)")
+            if let again = c.restartFailpoint {
+                // The repair itself is cut: berthd dies before it serves.
+                #expect(throws: (any Error).self) { try s.start(env: ["BERTH_FAILPOINT": again]) }
+                #expect(s.awaitDeath(within: 20), "berthd did not die at \(again) during the repair")
+                #expect(s.log.contains("failpoint \(again) fired"))
+            }
             try s.start()
             #expect(s.log.contains("failpoint \(c.failpoint) fired"))
             try checkInvariants(s, c)
+            if c.command == Self.disconnect {
+                // The published port went with the default route to net2.
+                let port = try s.docker("port", "both", "80").out
+                #expect(port.contains(":8083"), "\(c.failpoint): both lost its published port: \(port)")
+            }
             for step in c.cleanup { _ = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + step, env: ["DOCKER_CONFIG": s.root + "/dc"]) }
             let again = try Shell.run(DaemonSandbox.dockerCLI!, ["-H", s.host] + c.command, env: ["DOCKER_CONFIG": s.root + "/dc"], timeout: 60)
             #expect(again.code == 0, "\(c.command) after the restart: \(again.err)")
@@ -80,6 +105,7 @@ struct CrashConsistencyTests {
     func checkInvariants(_ s: DaemonSandbox, _ c: Case) throws {
         let ids = try s.docker("ps", "-aq", "--no-trunc").out.split(separator: "\n").map(String.init)
         var addresses: [String: String] = [:]
+        var live: Set<String> = []
         var endpoints = 0
         for id in ids {
             let f = try s.docker("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.Pid}} {{range $k, $v := .NetworkSettings.Networks}}{{$v.IPAddress}},{{end}}", id).out
@@ -100,7 +126,20 @@ struct CrashConsistencyTests {
                 addresses[ip] = name
             }
             endpoints += inspected.count
+            if !inspected.isEmpty {
+                let route = try Shell.run("/usr/bin/nsenter", ["-t", "\(pid)", "-n", "ip", "-4", "route", "show", "default"]).out
+                #expect(route.contains("default via"), "\(c.failpoint): \(name) has no default route")
+            }
+            live.formUnion(inspected)
         }
+        // No DNAT element points at an address no running container has.
+        let table = try s.inNamespace("nft", "list", "table", "inet", "berth").out
+        let targets = table.matches(of: /: (\d+\.\d+\.\d+\.\d+) \. \d+/).map { String($0.output.1) }
+        for ip in targets { #expect(live.contains(ip), "\(c.failpoint): a published port still leads to \(ip)") }
+        // Every bridge in the daemon's namespace is a network's.
+        let bridgeNetworks = try s.docker("network", "ls", "-q", "--filter", "driver=bridge").out.split(separator: "\n").count
+        let bridges = try s.inNamespace("ip", "-o", "link", "show", "type", "bridge").out.split(separator: "\n").count
+        #expect(bridges == bridgeNetworks, "\(c.failpoint): \(bridges) bridges for \(bridgeNetworks) bridge networks")
         let veths = try s.inNamespace("ip", "-o", "link", "show", "type", "veth").out.split(separator: "\n").count
         #expect(veths == endpoints, "\(c.failpoint): \(veths) veths for \(endpoints) endpoints")
         // Every container directory belongs to a container (an orphan pins its image's layers).
