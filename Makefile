@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
-.PHONY: all deps build demo test unit-test integration-test bench bench-quick fresh-check fmt lint clean
+.PHONY: all deps build demo test soak unit-test integration-test bench bench-quick fresh-check fmt lint clean
 
 all: build
 
@@ -26,6 +26,14 @@ test: deps
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --filter BerthUnitTests
 	BERTH_BIN_DIR=$(BIN_DIR) $(SWIFT) test --skip-build --no-parallel --filter BerthIntegrationTests
+
+# The random-kill soak of the crash-consistency issue: berthd SIGKILLed in bursts of concurrent
+# calls, 20 rounds (SOAK_ROUNDS=N, SOAK_SEED=S to repeat one); a few minutes, not part of `make test`.
+SOAK_ROUNDS ?= 20
+soak: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	BERTH_SOAK=1 BERTH_SOAK_ROUNDS=$(SOAK_ROUNDS) BERTH_SOAK_SEED=$(SOAK_SEED) BERTH_BIN_DIR=$(BIN_DIR) \
+		$(SWIFT) test --skip-build --no-parallel --filter SoakTests
 
 unit-test:
 	$(SWIFT) test --filter BerthUnitTests

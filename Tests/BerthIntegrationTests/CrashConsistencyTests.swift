@@ -101,49 +101,8 @@ struct CrashConsistencyTests {
         }
     }
 
-    /// The invariants every restart must restore.
+    /// The invariants every restart must restore (CrashInvariants), each broken one a test issue.
     func checkInvariants(_ s: DaemonSandbox, _ c: Case) throws {
-        let ids = try s.docker("ps", "-aq", "--no-trunc").out.split(separator: "\n").map(String.init)
-        var addresses: [String: String] = [:]
-        var live: Set<String> = []
-        var endpoints = 0
-        for id in ids {
-            let f = try s.docker("inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.Pid}} {{range $k, $v := .NetworkSettings.Networks}}{{$v.IPAddress}},{{end}}", id).out
-                .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").map(String.init)
-            #expect(f.count >= 3, "\(f)")
-            guard f.count >= 3 else { continue }
-            let (name, status, pid) = (f[0], f[1], Int32(f[2]) ?? 0)
-            #expect(status != "removing", "\(c.failpoint): \(name) stuck in removal")
-            guard status == "running" else { continue }
-            #expect(pid > 0 && kill(pid, 0) == 0, "\(c.failpoint): \(name) says running, pid \(pid) is gone")
-            let inspected = Set((f.count > 3 ? f[3] : "").split(separator: ",").map(String.init).filter { !$0.isEmpty })
-            let kernel = try Shell.run("/usr/bin/nsenter", ["-t", "\(pid)", "-n", "ip", "-o", "-4", "addr"]).out
-                .split(separator: "\n").filter { !$0.contains(" lo ") }
-                .compactMap { $0.split(separator: " ").first { $0.contains("/") }.map { String($0.split(separator: "/")[0]) } }
-            #expect(Set(kernel) == inspected, "\(c.failpoint): \(name) has \(kernel), inspect says \(inspected)")
-            for ip in kernel {
-                #expect(addresses[ip] == nil, "\(c.failpoint): \(ip) is on \(name) and \(addresses[ip] ?? "")")
-                addresses[ip] = name
-            }
-            endpoints += inspected.count
-            if !inspected.isEmpty {
-                let route = try Shell.run("/usr/bin/nsenter", ["-t", "\(pid)", "-n", "ip", "-4", "route", "show", "default"]).out
-                #expect(route.contains("default via"), "\(c.failpoint): \(name) has no default route")
-            }
-            live.formUnion(inspected)
-        }
-        // No DNAT element points at an address no running container has.
-        let table = try s.inNamespace("nft", "list", "table", "inet", "berth").out
-        let targets = table.matches(of: /: (\d+\.\d+\.\d+\.\d+) \. \d+/).map { String($0.output.1) }
-        for ip in targets { #expect(live.contains(ip), "\(c.failpoint): a published port still leads to \(ip)") }
-        // Every bridge in the daemon's namespace is a network's.
-        let bridgeNetworks = try s.docker("network", "ls", "-q", "--filter", "driver=bridge").out.split(separator: "\n").count
-        let bridges = try s.inNamespace("ip", "-o", "link", "show", "type", "bridge").out.split(separator: "\n").count
-        #expect(bridges == bridgeNetworks, "\(c.failpoint): \(bridges) bridges for \(bridgeNetworks) bridge networks")
-        let veths = try s.inNamespace("ip", "-o", "link", "show", "type", "veth").out.split(separator: "\n").count
-        #expect(veths == endpoints, "\(c.failpoint): \(veths) veths for \(endpoints) endpoints")
-        // Every container directory belongs to a container (an orphan pins its image's layers).
-        let dirs = (try? FileManager.default.contentsOfDirectory(atPath: s.dataRoot + "/containers")) ?? []
-        #expect(Set(dirs) == Set(ids), "\(c.failpoint): directories \(dirs.count) for \(ids.count) containers")
+        for v in try CrashInvariants.violations(s) { Issue.record("\(c.failpoint): \(v)") }
     }
 }

@@ -157,7 +157,10 @@ final class DaemonSandbox: @unchecked Sendable {
     }
 
     /// The docker CLI against this daemon.
-    func docker(_ args: String...) throws -> Shell.Result {
+    func docker(_ args: String...) throws -> Shell.Result { try docker(args) }
+
+    /// The docker CLI against this daemon, with the arguments as an array.
+    func docker(_ args: [String]) throws -> Shell.Result {
         guard let cli = Self.dockerCLI else { throw TestFailure("no docker CLI found; run make test, which installs one") }
         return try Shell.run(cli, ["-H", host] + args, env: ["DOCKER_CONFIG": root + "/docker-config"])
     }
