@@ -117,10 +117,13 @@ extension NetworkController {
             var r = SubnetRequest()
             if let text = s.subnet {
                 guard let c = CIDR(text) else { throw .invalidArgument("Invalid subnet \(text) : invalid CIDR address: \(text)") }
+                // Current dockerd refuses host bits (20.10 stored them verbatim; Berth used to mask them).
+                guard c == c.network else { throw .invalidArgument("invalid network config:\ninvalid subnet \(text): it should be \(c.network)") }
                 r.subnet = c
             }
             if let text = s.ipRange {
                 guard let c = CIDR(text) else { throw .invalidArgument("Invalid ip-range \(text) : invalid CIDR address: \(text)") }
+                guard c == c.network else { throw .invalidArgument("invalid network config:\ninvalid ip-range \(text): it should be \(c.network)") }
                 r.ipRange = c
             }
             if let text = s.gateway {

@@ -39,7 +39,7 @@ extension NetworkController {
             if let v4 { self.ipam.releaseAddress(networkID: network.id, v4.address) }
             if let v6 { self.ipam.releaseAddress(networkID: network.id, v6.address) }
         }
-        let used = Set(mine.map(\.interfaceName))
+        let used = Set((mine + leavingEndpoints.values.filter { $0.containerID == request.containerID }).map(\.interfaceName))
         let prefix = network.record.options[BridgeOptions.containerInterfacePrefix] ?? "eth"
         let ifName = (0...).lazy.map { "\(prefix)\($0)" }.first { !used.contains($0) } ?? "\(prefix)0"
         let providesGateway = !network.record.internalNetwork && !mine.contains { self.providesGateway($0) }
@@ -150,6 +150,8 @@ extension NetworkController {
     func removeEndpoint(_ endpoint: EndpointRecord, network: Network, force: Bool) async throws {
         let hadGateway = providesGateway(endpoint)
         endpoints[endpoint.id] = nil
+        leavingEndpoints[endpoint.id] = endpoint
+        defer { leavingEndpoints[endpoint.id] = nil }
         // Journaled: once the veth may be gone, a crash rolls the removal forward at restart,
         // default route and published ports passing to the heir.
         let change: JournaledChange

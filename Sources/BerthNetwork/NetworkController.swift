@@ -27,6 +27,9 @@ public actor NetworkController {
     /// their network, so `network rm` cannot pull the bridge from under a connect).
     var endpoints: [String: EndpointRecord] = [:]
     var pendingEndpoints: [String: EndpointRecord] = [:]
+    /// Endpoints whose disconnect is still removing their interface: its name inside the
+    /// sandbox stays taken until the kernel has let it go.
+    var leavingEndpoints: [String: EndpointRecord] = [:]
     let sandboxes: (any SandboxProvider)?
     /// Where network events go (`GET /events`); nil publishes nothing.
     let events: EventLog?

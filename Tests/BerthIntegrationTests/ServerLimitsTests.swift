@@ -92,6 +92,8 @@ struct ServerLimitsTests {
             #expect(try s.api("POST", "/networks/create", body: #"{"Name":"mc2","EnableIPv6":true,"IPAM":{"Config":[{"Subnet":"ff02::/64"}]}}"#).0 == 400)
             let gw = try s.docker("network", "create", "--subnet", "10.99.0.0/24", "--gateway", "10.99.0.255", "bcast")
             #expect(gw.err.contains("failed to allocate gateway (10.99.0.255): Address already in use"), "\(gw.err)")
+            let hostBits = try s.docker("network", "create", "--subnet", "10.1.2.3/24", "hostbits")
+            #expect(hostBits.code != 0 && hostBits.err.contains("invalid subnet 10.1.2.3/24: it should be 10.1.2.0/24"), "\(hostBits.err)")
             #expect(try s.docker("network", "ls", "-q").out.split(separator: "\n").count == 3)
             #expect(try s.inNamespace("ip", "-o", "link").out.split(separator: "\n").count == before)
 

@@ -4,6 +4,7 @@ import Testing
 
 @testable import BerthEngine
 @testable import BerthIPAM
+@testable import BerthNetwork
 
 /// Bad input refused before anything is made, in dockerd's words: subnets no bridge can use,
 /// gateways and aux addresses that are the network's own, a HostConfig that is not an object,
@@ -37,6 +38,18 @@ import Testing
         #expect(try Self.assign("10.99.0.0/31").first?.gateway.description == "10.99.0.0")
         #expect(try Self.assign("10.99.0.0/32", gateway: "10.99.0.0").first?.gateway.description == "10.99.0.0")
         #expect(try Self.assign("fe80::/64").contains { $0.subnet.description == "fe80::/64" })
+    }
+
+    @Test func subnetsAndRangesWithHostBitsAreRefusedAsCurrentDockerdDoes() throws {
+        func parse(_ subnet: String, range: String? = nil) throws(BerthError) {
+            _ = try NetworkController.parseSubnets([.init(subnet: subnet, ipRange: range)])
+        }
+        #expect(throws: BerthError.invalidArgument("invalid network config:\ninvalid subnet 10.1.2.3/24: it should be 10.1.2.0/24")) { try parse("10.1.2.3/24") }
+        #expect(throws: BerthError.invalidArgument("invalid network config:\ninvalid subnet fd99::5/64: it should be fd99::/64")) { try parse("fd99::5/64") }
+        #expect(throws: BerthError.invalidArgument("invalid network config:\ninvalid ip-range 10.208.0.5/25: it should be 10.208.0.0/25")) {
+            try parse("10.208.0.0/24", range: "10.208.0.5/25")
+        }
+        #expect(throws: Never.self) { try parse("10.208.0.0/24", range: "10.208.0.128/25") }
     }
 
     @Test func createBodyTypes() throws {
