@@ -11,6 +11,7 @@ import Logging
 /// reconciliation removes only its own leftovers and never a bridge someone else made.
 public struct BridgeDriver: NetworkDriver {
     public let name = "bridge"
+    public var capabilities: DriverCapabilities { .localBridge }
     /// Link alias prefix marking a bridge as Berth's.
     public static let aliasPrefix = "berth-net:"
 
@@ -24,6 +25,8 @@ public struct BridgeDriver: NetworkDriver {
         self.sysctls = sysctls
         self.logger = logger
     }
+
+    public func exclusiveDevice(_ network: Network) -> String? { network.bridgeName }
 
     public func validate(options: [String: String]) throws(BerthError) {
         if let n = options[BridgeOptions.name] {

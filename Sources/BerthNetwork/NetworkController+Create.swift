@@ -23,13 +23,13 @@ extension NetworkController {
         if let scope = spec.scope, !scope.isEmpty, scope != "local" {
             throw BerthError.invalidArgument("invalid scope \"\(scope)\": Berth networks are local; omit --scope or use --scope local")
         }
-        if driverName == "host" || driverName == "null" {
-            throw BerthError.forbidden("only one instance of \"\(driverName)\" network is allowed")
-        }
         if Self.knownUnsupportedDrivers.contains(driverName) {
             throw BerthError(.notImplemented, "the \(driverName) driver is not supported by Berth yet; use the bridge driver")
         }
         guard let driver = drivers[driverName] else { throw BerthError.notFound("plugin \"\(driverName)\" not found") }
+        guard driver.capabilities.userNetworks else {
+            throw BerthError.forbidden("only one instance of \"\(driverName)\" network is allowed")
+        }
         guard spec.ipamDriver.isEmpty || spec.ipamDriver == "default" else {
             throw BerthError.notFound("plugin \"\(spec.ipamDriver)\" not found")
         }
@@ -46,10 +46,9 @@ extension NetworkController {
             enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6, ipamDriver: "default",
             ipamOptions: spec.ipamOptions, options: spec.options, labels: spec.labels)
         record.userSubnets = !spec.subnets.isEmpty
-        let probe = Network(record: record, subnets: [])
-        if driverName == "bridge" {
-            let device = probe.bridgeName
-            let taken = networks.values.contains { $0.driver == "bridge" && $0.bridgeName == device } || pendingBridges.contains(device)
+        let device = driver.exclusiveDevice(Network(record: record, subnets: []))
+        if let device {
+            let taken = networks.values.contains { drivers[$0.driver]?.exclusiveDevice($0) == device } || pendingDevices.contains(device)
             if taken {
                 throw BerthError.forbidden("bridge name \(device) is already used by another network; choose another \(BridgeOptions.name)")
             }
@@ -65,10 +64,10 @@ extension NetworkController {
         record.subnets = subnets.map(Self.record)
         let network = Network(record: record, subnets: subnets)
         pendingNames.insert(spec.name)
-        if driverName == "bridge" { pendingBridges.insert(network.bridgeName) }
+        if let device { pendingDevices.insert(device) }
         defer {
             pendingNames.remove(spec.name)
-            pendingBridges.remove(network.bridgeName)
+            if let device { pendingDevices.remove(device) }
         }
 
         // Journaled: a crash before the record is saved rolls the create back at restart.

@@ -10,7 +10,7 @@ extension NetworkController {
         let network = try find(ref)
         guard let sandboxes else { throw BerthError.internalError("this daemon was started without sandbox support") }
         guard let driver = drivers[network.driver] else { throw BerthError.notFound("plugin \"\(network.driver)\" not found") }
-        if network.driver == "host" || network.driver == "null" {
+        if !driver.capabilities.endpoints {
             throw BerthError.forbidden("container cannot be disconnected from \(network.name) network or connected to \(network.name) network")
         }
         let mine = (endpoints.values.map { $0 } + pendingEndpoints.values).filter { $0.containerID == request.containerID }
@@ -54,7 +54,10 @@ extension NetworkController {
             aliases: request.aliases, requestedIPv4: request.ipv4 ?? "", requestedIPv6: request.ipv6 ?? "",
             order: (mine.map(\.order).max() ?? -1) + 1)
         endpoint.linkLocalIPs = request.linkLocalIPs.isEmpty ? nil : request.linkLocalIPs
-        if providesGateway && !request.ports.isEmpty {
+        if providesGateway && !request.ports.isEmpty && !driver.capabilities.hostFirewall {
+            // As dockerd: accepted, logged, nothing published.
+            logger.warning("\(network.driver) driver does not support port mappings", metadata: ["container": "\(request.containerName)"])
+        } else if providesGateway && !request.ports.isEmpty {
             do {
                 endpoint.ports = try allocatePorts(request.ports, network: network, endpoint: endpoint)
             } catch {

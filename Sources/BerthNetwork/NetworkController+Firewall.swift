@@ -3,9 +3,9 @@ import BerthFirewall
 import BerthStore
 
 extension NetworkController {
-    /// The firewall's view of a bridge network; nil for other drivers.
+    /// The firewall's view of a network whose driver has the host firewall; nil for others.
     func firewallNetwork(_ n: Network) -> FirewallNetwork? {
-        guard n.driver == "bridge" else { return nil }
+        guard drivers[n.driver]?.capabilities.hostFirewall == true else { return nil }
         let options = n.record.options
         return FirewallNetwork(
             bridge: n.bridgeName, subnets: n.subnets.map(\.subnet),

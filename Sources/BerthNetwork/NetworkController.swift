@@ -19,9 +19,9 @@ public actor NetworkController {
     private(set) var networks: [String: Network] = [:]
     /// Network ids by name (names are not unique through the API), for lookups by name.
     private var idsByName: [String: [String]] = [:]
-    /// Names and bridge devices claimed by changes still in flight.
+    /// Names and exclusive devices (bridges) claimed by changes still in flight.
     var pendingNames: Set<String> = []
-    var pendingBridges: Set<String> = []
+    var pendingDevices: Set<String> = []
     var removing: Set<String> = []
     /// Endpoints by id, and those whose connect is still in flight (they count as users of
     /// their network, so `network rm` cannot pull the bridge from under a connect).

@@ -8,6 +8,11 @@ import BerthStore
 public protocol NetworkDriver: Sendable {
     /// The driver's name as the API shows it (`bridge`, `host`, `null`).
     var name: String { get }
+    /// What the driver offers; the controller decides by these, not by the driver's name.
+    var capabilities: DriverCapabilities { get }
+    /// The device a network of this driver takes exclusively (a bridge's name), reserved while
+    /// its create is in flight so two creates cannot both make it; nil when there is none.
+    func exclusiveDevice(_ network: Network) -> String?
     /// Checks driver options before anything is reserved; throws `BerthError` (400) on bad input.
     func validate(options: [String: String]) throws(BerthError)
     /// Creates the kernel objects of a new network.
@@ -35,6 +40,7 @@ public protocol NetworkDriver: Sendable {
 }
 
 extension NetworkDriver {
+    public func exclusiveDevice(_ network: Network) -> String? { nil }
     public func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async {}
     public func abandon(_ network: Network) async { try? await delete(network) }
 }
@@ -45,6 +51,8 @@ public struct PassiveDriver: NetworkDriver {
     public let name: String
 
     public init(name: String) { self.name = name }
+
+    public var capabilities: DriverCapabilities { .predefinedOnly }
 
     public func validate(options: [String: String]) throws(BerthError) {}
     public func create(_ network: Network) async throws {}
