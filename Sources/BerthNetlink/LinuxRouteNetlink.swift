@@ -91,6 +91,10 @@ public final class LinuxRouteNetlink: RouteNetlink {
         try await run { try $0.addresses(link: name) }
     }
 
+    public func createChild(name: String, parent: String, kind: ChildLinkKind, namespaceFD: Int32?, mac: MACAddress?) async throws {
+        try await run { try $0.createChild(name: name, parent: parent, kind: kind, namespaceFD: namespaceFD, mac: mac) }
+    }
+
     public func createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?) async throws {
         try await run {
             try $0.createVeth(name: name, peerName: peerName, peerNamespaceFD: peerNamespaceFD, mtu: mtu)

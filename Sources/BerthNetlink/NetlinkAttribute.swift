@@ -35,6 +35,13 @@ package struct NetlinkAttribute: Hashable, Sendable {
         return Self(type, payload: payload)
     }
 
+    /// A host-order 16-bit attribute (`IFLA_VLAN_ID`, `IFLA_IPVLAN_MODE`).
+    package static func uint16(_ type: some BinaryInteger, _ value: UInt16) -> Self {
+        var payload: [UInt8] = []
+        payload.appendRaw(value)
+        return Self(type, payload: payload)
+    }
+
     /// An attribute carrying raw bytes (addresses, in network order).
     package static func bytes(_ type: some BinaryInteger, _ value: [UInt8]) -> Self {
         Self(type, payload: value)

@@ -65,6 +65,32 @@ extension NetlinkRequest {
             ])
     }
 
+    /// `RTM_NEWLINK` creating a child of the link at `parentIndex` (`IFLA_LINK`): macvlan
+    /// (`IFLA_MACVLAN_MODE`), ipvlan (`IFLA_IPVLAN_MODE`, `IFLA_IPVLAN_FLAGS`) or 802.1q VLAN
+    /// (`IFLA_VLAN_ID`), inside `IFLA_LINKINFO { IFLA_INFO_KIND, IFLA_INFO_DATA }`. With
+    /// `namespaceFD` the child is born in that namespace under `name` (the parent stays here),
+    /// as libnetwork's macvlan endpoints are; `mac` sets its Ethernet address at creation.
+    package static func createChild(
+        name: String, parentIndex: Int32, kind: ChildLinkKind, namespaceFD: Int32? = nil, mac: MACAddress? = nil
+    ) throws -> NetlinkRequest {
+        try LinkValidation.validateName(name)
+        let data: [NetlinkAttribute]
+        switch kind {
+        case .macvlan(let mode):
+            data = [.uint32(IFLA_MACVLAN_MODE, mode.kernelValue)]
+        case .ipvlan(let mode, let flag):
+            data = [.uint16(IFLA_IPVLAN_MODE, mode.kernelValue), .uint16(IFLA_IPVLAN_FLAGS, flag.kernelValue)]
+        case .vlan(let id):
+            guard (1...4094).contains(id) else { throw NetlinkError.invalidArgument("vlan id must be between 1-4094, received: \(id)") }
+            data = [.uint16(IFLA_VLAN_ID, UInt16(id))]
+        }
+        var attributes: [NetlinkAttribute] = [.string(IFLA_IFNAME, name), .uint32(IFLA_LINK, UInt32(bitPattern: parentIndex))]
+        if let mac { attributes.append(.bytes(IFLA_ADDRESS, mac.bytes)) }
+        if let namespaceFD { attributes.append(.uint32(IFLA_NET_NS_FD, try LinkValidation.validatedNamespaceFD(namespaceFD))) }
+        attributes.append(.nested(IFLA_LINKINFO, [.string(IFLA_INFO_KIND, kind.kind), .nested(IFLA_INFO_DATA, data)]))
+        return NetlinkRequest(type: .RTM_NEWLINK, flags: create, header: interfaceHeader(), attributes: attributes)
+    }
+
     /// `RTM_DELLINK` by name.
     package static func deleteLink(name: String) throws -> NetlinkRequest {
         try LinkValidation.validateName(name)

@@ -27,6 +27,13 @@ extension NetlinkSession {
         }
     }
 
+    /// Creates a child link (macvlan, ipvlan, VLAN) of `parent`, a link of this namespace; with
+    /// `namespaceFD` the child is born in that namespace.
+    public func createChild(name: String, parent: String, kind: ChildLinkKind, namespaceFD: Int32? = nil, mac: MACAddress? = nil) throws {
+        let index = try index(ofLink: parent)
+        _ = try execute(.createChild(name: name, parentIndex: index, kind: kind, namespaceFD: namespaceFD, mac: mac))
+    }
+
     /// Creates a veth pair. `name` is created in the socket's namespace; `peerName` too, or,
     /// with `peerNamespaceFD`, directly inside the namespace open at that fd (the caller keeps
     /// the fd), so the container end never shows up here.

@@ -33,6 +33,7 @@ public final class RecordingRouteNetlink: RouteNetlink {
         case link(named: String)
         case addresses(link: String)
         case createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?)
+        case createChild(name: String, parent: String, kind: ChildLinkKind, namespaceFD: Int32?, mac: MACAddress?)
         case setMaster(name: String, master: String)
         case setHairpin(name: String, on: Bool)
         case setNamespace(name: String, fd: Int32)
@@ -242,6 +243,27 @@ public final class RecordingRouteNetlink: RouteNetlink {
             let peerRef = Model.LinkRef(namespace: there, index: peer)
             model.vethPeers[endRef] = peerRef
             model.vethPeers[peerRef] = endRef
+        }
+    }
+
+    /// The kernel's rules as far as the drivers meet them: the parent must exist here, the name
+    /// must be free where the child is born, and a VLAN id must be 1-4094.
+    public func createChild(name: String, parent: String, kind: ChildLinkKind, namespaceFD: Int32?, mac: MACAddress?) async throws {
+        let call = Call.createChild(name: name, parent: parent, kind: kind, namespaceFD: namespaceFD, mac: mac)
+        try perform(call) { model, here in
+            try LinkValidation.validateName(name)
+            let parentLink = try model.require(parent, in: here, operation: "RTM_NEWLINK")
+            if case .vlan(let id) = kind, !(1...4094).contains(id) {
+                throw NetlinkError.invalidArgument("vlan id must be between 1-4094, received: \(id)")
+            }
+            if let namespaceFD { _ = try LinkValidation.validatedNamespaceFD(namespaceFD) }
+            let there = namespaceFD.map(Namespace.fd) ?? here
+            try model.requireAbsent(name, in: there)
+            _ = model.addLink(name: name, kind: kind.kind, mtu: parentLink.mtu, alias: nil, in: there)
+            if let mac {
+                try LinkValidation.validateMAC(mac)
+                try model.update(name, in: there) { $0.mac = mac }
+            }
         }
     }
 

@@ -32,6 +32,9 @@ public protocol RouteNetlink: Sendable {
     /// the peer's attributes), so a container's end never appears in this namespace. The peer's
     /// name only has to be free where it is born; the caller keeps ownership of the fd.
     func createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?) async throws
+    /// Creates a macvlan, ipvlan or VLAN child of `parent` (a link of this namespace), born in
+    /// the namespace open at `namespaceFD` when given; `mac` is its Ethernet address.
+    func createChild(name: String, parent: String, kind: ChildLinkKind, namespaceFD: Int32?, mac: MACAddress?) async throws
     /// Makes `name` a port of the bridge `master`.
     func setMaster(name: String, master: String) async throws
     /// Turns hairpin mode of the bridge port `name` on or off (a container reaching itself

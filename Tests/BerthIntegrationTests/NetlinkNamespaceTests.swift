@@ -186,6 +186,43 @@ struct NetlinkNamespaceTests {
         try await expectHostUntouched()
     }
 
+    @Test("macvlan children born in a sandbox on a parent that is down; ipvlan and vlan where the kernel has them")
+    func childLinks() async throws {
+        let host = try await isolatedHost()
+        let sandboxFD = try await NamespaceThread.run(network: .new) { try NetworkNamespace.open("/proc/thread-self/ns/net") }
+        defer { close(sandboxFD) }
+        let sandbox = try await LinuxRouteNetlink(namespaceFD: sandboxFD)
+        // The "LAN" port: one end of a veth, left down (no carrier), as moby's TestParentDown.
+        let parent = prefix + "-p"
+        try await host.createVeth(name: parent, peerName: prefix + "-q", mtu: 1400)
+        let mac = try #require(MACAddress("02:42:0a:0b:00:02"))
+        try await host.createChild(name: "eth0", parent: parent, kind: .macvlan(.bridge), namespaceFD: sandboxFD, mac: mac)
+        let child = try #require(try await sandbox.link(named: "eth0"))
+        #expect(child.kind == "macvlan" && child.mtu == 1400 && child.mac == mac)
+        #expect(try await host.link(named: "eth0") == nil)
+        try await sandbox.setLinkUp(name: "eth0")
+        try await sandbox.addAddress(try #require(CIDR("10.11.0.2/24")), link: "eth0")
+        try await sandbox.addRoute(destination: nil, gateway: try #require(IPAddress("10.11.0.1")), link: "eth0")
+        #expect(try await sandbox.routes(link: "eth0").contains { $0.isDefault })
+        try await host.createChild(name: "eth1", parent: parent, kind: .macvlan(.private), namespaceFD: sandboxFD, mac: nil)
+        #expect(try await sandbox.link(named: "eth1")?.kind == "macvlan")
+        await #expect(throws: NetlinkError.kernel(operation: "RTM_GETLINK", errno: ENODEV)) {
+            try await host.createChild(name: "eth2", parent: prefix + "-none", kind: .macvlan(.bridge), namespaceFD: sandboxFD, mac: nil)
+        }
+        // This machine's kernel has no ipvlan or 8021q: the refusal must be the kernel's plain
+        // "not supported", which the drivers turn into a message naming the missing support.
+        for kind in [ChildLinkKind.ipvlan(.l2, .bridge), .vlan(id: 10)] {
+            do {
+                try await host.createChild(name: prefix + "-k", parent: parent, kind: kind, namespaceFD: nil, mac: nil)
+                print("kernel has \(kind.kind) links")
+                try await host.deleteLink(name: prefix + "-k")
+            } catch let e as NetlinkError where e.errno == EOPNOTSUPP {
+                print("kernel has no \(kind.kind) links: RTM_NEWLINK answers EOPNOTSUPP")
+            }
+        }
+        try await expectHostUntouched()
+    }
+
     @Test("a namespace by fd: the fd may be closed once the socket is open; bad peers fail cleanly")
     func namespaceByFD() async throws {
         let fd = try await NamespaceThread.run(network: .new) { try NetworkNamespace.open("/proc/thread-self/ns/net") }
