@@ -202,7 +202,7 @@ struct NetlinkNamespaceTests {
         #expect(try await host.link(named: "eth0") == nil)
         try await sandbox.setLinkUp(name: "eth0")
         try await sandbox.addAddress(try #require(CIDR("10.11.0.2/24")), link: "eth0")
-        try await sandbox.addRoute(destination: nil, gateway: try #require(IPAddress("10.11.0.1")), link: "eth0")
+        try await sandbox.addRoute(destination: nil, gateway: IPAddress("10.11.0.1"), link: "eth0")
         #expect(try await sandbox.routes(link: "eth0").contains { $0.isDefault })
         try await host.createChild(name: "eth1", parent: parent, kind: .macvlan(.private), namespaceFD: sandboxFD, mac: nil)
         #expect(try await sandbox.link(named: "eth1")?.kind == "macvlan")
