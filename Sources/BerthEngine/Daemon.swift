@@ -56,10 +56,15 @@ public struct Daemon {
         let store = try SQLiteStore(path: config.dataRoot + "/berth.db")
         let netlink = try LinuxRouteNetlink(threadPool: threadPool)
         let events = EventLog()
+        let sandboxes = LinuxSandboxProvider(threadPool: threadPool)
         let controller = NetworkController(
             store: store,
-            drivers: [BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
-            config: config.network, logger: logger, sandboxes: LinuxSandboxProvider(threadPool: threadPool), events: events,
+            drivers: [
+                BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger),
+                MacvlanDriver(netlink: netlink, sandboxes: sandboxes, logger: logger),
+                PassiveDriver(name: "host"), PassiveDriver(name: "null"),
+            ],
+            config: config.network, logger: logger, sandboxes: sandboxes, events: events,
             firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), sysctls: LinuxSysctls(), settings: $0, logger: logger) },
             portReserver: LinuxPortReserver())
         try await controller.start()

@@ -17,7 +17,7 @@ extension NetworkController {
         defer { sandbox.close() }
         guard let links = try? await sandbox.netlink.links() else { return }
         let named = Set(mine.map(\.interfaceName))
-        for link in links where link.kind == "veth" && !named.contains(link.name) {
+        for link in links where ["veth", "macvlan", "ipvlan"].contains(link.kind ?? "") && !named.contains(link.name) {
             logger.notice("repair: deleting an interface no endpoint owns (a cut connect)", metadata: ["container": "\(Identifier.short(containerID))", "interface": "\(link.name)"])
             try? await sandbox.netlink.deleteLink(name: link.name)
         }

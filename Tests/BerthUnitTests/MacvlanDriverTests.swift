@@ -1,0 +1,92 @@
+import BerthCore
+import BerthNetlink
+import BerthStore
+import Logging
+import Testing
+
+@testable import BerthNetwork
+
+/// The macvlan driver against the recording netlink: children born in the sandbox on the
+/// parent, a parent of Berth's own when none is given, dockerd's refusals, nothing published.
+@Suite struct MacvlanDriverTests {
+    struct Fixture {
+        let netlink = RecordingRouteNetlink()
+        let store = MemoryStore()
+        let sandboxes: RecordingSandboxes
+
+        init() { sandboxes = RecordingSandboxes(host: netlink) }
+
+        func controller() -> NetworkController {
+            let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            return NetworkController(
+                store: store,
+                drivers: [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: quiet),
+                          MacvlanDriver(netlink: netlink, sandboxes: sandboxes, logger: quiet),
+                          PassiveDriver(name: "host"), PassiveDriver(name: "null")],
+                config: NetworkConfig(), logger: quiet, sandboxes: sandboxes, portReserver: RecordingPortReserver())
+        }
+    }
+
+    static func spec(_ name: String, _ options: [String: String], subnet: String? = nil, gateway: String? = nil) -> NetworkCreateSpec {
+        var s = NetworkCreateSpec(name: name)
+        s.driver = "macvlan"
+        s.options = options
+        if subnet != nil { s.subnets = [.init(subnet: subnet, gateway: gateway)] }
+        return s
+    }
+
+    @Test func anEndpointIsAMacvlanChildBornInTheSandbox() async throws {
+        let f = Fixture()
+        try await f.netlink.createVeth(name: "lan0", peerName: "lan1", mtu: nil)
+        let c = f.controller()
+        try await c.start()
+        _ = try await c.create(Self.spec("lan", ["parent": "lan0", "macvlan_mode": "bridge"], subnet: "10.50.0.0/24", gateway: "10.50.0.1"))
+        var request = EndpointTests.request(1)
+        request.ports = [PortBindingRequest(containerPort: 80, proto: .tcp, hostPort: "8080")]
+        let e = try await c.connect("lan", request)
+        #expect(e.ipv4Address == "10.50.0.2/24" && e.ports.isEmpty)
+        let inside = f.sandboxes.inside("/sb/1")
+        let child = try #require(try await inside.link(named: "eth0"))
+        #expect(child.kind == "macvlan" && child.mac?.description == e.macAddress && child.isUp)
+        #expect(try await inside.addresses(link: "eth0").map(\.description) == ["10.50.0.2/24"])
+        #expect(try await inside.routes(link: "eth0").contains { $0.isDefault && $0.gateway?.description == "10.50.0.1" })
+        #expect(f.netlink.calls.contains(.createChild(name: "eth0", parent: "lan0", kind: .macvlan(.bridge), namespaceFD: f.sandboxes.fd("/sb/1"), mac: MACAddress(e.macAddress))))
+        try await c.disconnect("lan", containerID: request.containerID)
+        #expect(try await inside.link(named: "eth0") == nil)
+        try await c.remove("lan")
+        #expect(try await f.netlink.link(named: "lan0") != nil, "a parent the user made is never deleted")
+    }
+
+    @Test func withoutAParentTheNetworkHasAnInternalParentOfItsOwn() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        let n = try await c.create(Self.spec("solo", [:], subnet: "10.51.0.0/24"))
+        let dummy = "dm-" + n.id.prefix(12)
+        #expect(try await f.netlink.link(named: dummy)?.alias == "berth-parent:" + n.id)
+        _ = try await c.connect("solo", EndpointTests.request(2))
+        #expect(try await f.sandboxes.inside("/sb/2").routes(link: "eth0").contains { $0.isDefault } == false)
+        try await c.disconnect("solo", containerID: EndpointTests.request(2).containerID)
+        try await c.remove("solo")
+        #expect(try await f.netlink.link(named: dummy) == nil)
+    }
+
+    @Test func refusalsLeaveNothingMade() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        let before = try await f.netlink.links().count
+        await #expect(throws: BerthError.invalidArgument("requested macvlan mode 'x' is not valid, 'bridge' mode is the macvlan driver default")) {
+            try await c.create(Self.spec("a", ["macvlan_mode": "x"]))
+        }
+        await #expect(throws: BerthError.invalidArgument("loopback interface is not a valid macvlan parent link")) {
+            try await c.create(Self.spec("b", ["parent": "lo"]))
+        }
+        await #expect(throws: BerthError.invalidArgument("invalid subinterface vlan name nothere, example formatting is eth0.10")) {
+            try await c.create(Self.spec("c", ["parent": "nothere"]))
+        }
+        #expect(try await f.netlink.links().count == before)
+        #expect(try await f.store.networks().contains { $0.driver == "macvlan" } == false)
+        #expect(try await f.store.intents().isEmpty)
+    }
+}
