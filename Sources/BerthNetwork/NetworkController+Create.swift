@@ -46,6 +46,7 @@ extension NetworkController {
             enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6, ipamDriver: "default",
             ipamOptions: spec.ipamOptions, options: spec.options, labels: spec.labels)
         record.userSubnets = !spec.subnets.isEmpty
+        try driver.checkCreate(Network(record: record, subnets: []), others: networks.values.filter { $0.driver == driverName }.sorted { $0.record.created < $1.record.created })
         let device = driver.exclusiveDevice(Network(record: record, subnets: []))
         if let device {
             let taken = networks.values.contains { drivers[$0.driver]?.exclusiveDevice($0) == device } || pendingDevices.contains(device)
@@ -154,7 +155,7 @@ extension NetworkController {
         // Journaled: once the device may be gone, a crash rolls the removal forward at restart.
         let change = try await JournaledChange.begin(.networkRemove, subject: network.id, in: store)
         do {
-            try await drivers[network.driver]?.delete(network)
+            try await drivers[network.driver]?.release(network, remaining: networks.values.filter { $0.driver == network.driver && $0.id != network.id })
         } catch {
             await change.rollback()
             throw BerthError.internalError("cannot remove network \(network.name): \(error)", cause: error)

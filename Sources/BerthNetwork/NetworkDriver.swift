@@ -34,6 +34,12 @@ public protocol NetworkDriver: Sendable {
     /// After a crash: deletes the host-side interfaces this driver made for `networks` that no
     /// endpoint owns (`owned` names the endpoints' host interfaces).
     func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async
+    /// Checks a new network against the driver's other networks (a parent two may not share);
+    /// called before anything is reserved.
+    func checkCreate(_ network: Network, others: [Network]) throws(BerthError)
+    /// Removes a network's kernel objects when `remaining` (the driver's other networks) may
+    /// still use some of them; the default is `delete`.
+    func release(_ network: Network, remaining: [Network]) async throws
     /// After a crash: removes what a create of `network` that never finished may have made,
     /// and nothing that is not the driver's (a device someone else made under the same name).
     func abandon(_ network: Network) async
@@ -41,6 +47,8 @@ public protocol NetworkDriver: Sendable {
 
 extension NetworkDriver {
     public func exclusiveDevice(_ network: Network) -> String? { nil }
+    public func checkCreate(_ network: Network, others: [Network]) throws(BerthError) {}
+    public func release(_ network: Network, remaining: [Network]) async throws { try await delete(network) }
     public func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async {}
     public func abandon(_ network: Network) async { try? await delete(network) }
 }

@@ -53,6 +53,13 @@ struct MacvlanTests {
             let vlan = try s.docker("network", "create", "-d", "macvlan", "-o", "parent=eth9.10", "v")
             #expect(vlan.err.contains("-o parent interface was not found on the host: eth9"), "\(vlan.err)")
             #expect(try s.docker("rm", "-f", "a1", "a2").code == 0)
+            // A parent lost while berthd was down (a reboot) is made again at its start.
+            let id = try s.docker("network", "inspect", "-f", "{{.Id}}", "solo").out.prefix(12)
+            s.stop()
+            #expect(try s.inNamespace("ip", "link", "del", "dm-\(id)").code == 0)
+            try s.start()
+            #expect(try s.inNamespace("ip", "link", "show", "dm-\(id)").code == 0, "the internal parent is back")
+            #expect(try s.docker("run", "--rm", "--network", "solo", "alpine", "ip", "-o", "addr", "show", "eth0").out.contains("10.61.0."))
             #expect(try s.docker("network", "rm", "solo").code == 0)
             #expect(try s.inNamespace("ip", "-o", "link").out.contains("dm-") == false, "the internal parent went with its network")
         }

@@ -89,4 +89,29 @@ import Testing
         #expect(try await f.store.networks().contains { $0.driver == "macvlan" } == false)
         #expect(try await f.store.intents().isEmpty)
     }
+
+    @Test func parentsAreSharedExceptInPassthruAndGoWithTheirLastNetwork() async throws {
+        let f = Fixture()
+        try await f.netlink.createVeth(name: "lan0", peerName: "lan1", mtu: nil)
+        let c = f.controller()
+        try await c.start()
+        let a = try await c.create(Self.spec("a", ["parent": "lan0"], subnet: "10.52.0.0/24"))
+        _ = try await c.create(Self.spec("b", ["parent": "lan0"], subnet: "10.53.0.0/24"))
+        await #expect(throws: BerthError.forbidden("cannot use mode passthru, macvlan network \(a.id) is already using parent interface lan0")) {
+            try await c.create(Self.spec("p", ["parent": "lan0", "macvlan_mode": "passthru"], subnet: "10.54.0.0/24"))
+        }
+        try await f.netlink.createVeth(name: "wan0", peerName: "wan1", mtu: nil)
+        let p = try await c.create(Self.spec("p", ["parent": "wan0", "macvlan_mode": "passthru"], subnet: "10.55.0.0/24"))
+        await #expect(throws: BerthError.forbidden("macvlan network \(p.id) is already using parent interface wan0 in mode passthru")) {
+            try await c.create(Self.spec("q", ["parent": "wan0"], subnet: "10.56.0.0/24"))
+        }
+        // A parent of Berth's own shared by two networks: the first one's removal hands it on.
+        let first = try await c.create(Self.spec("v1", [:], subnet: "10.57.0.0/24"))
+        let own = "dm-" + first.id.prefix(12)
+        let second = try await c.create(Self.spec("v2", ["parent": own], subnet: "10.58.0.0/24"))
+        try await c.remove("v1")
+        #expect(try await f.netlink.link(named: own)?.alias == "berth-parent:" + second.id)
+        try await c.remove("v2")
+        #expect(try await f.netlink.link(named: own) == nil)
+    }
 }

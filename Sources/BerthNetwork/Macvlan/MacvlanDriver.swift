@@ -15,8 +15,10 @@ import Logging
 /// has no `dummy` module: the internal parent is one end of a veth pair whose other end
 /// (`dp-<12>`) stays beside it, both up, so the children have a carrier.
 ///
-/// Not yet: parent sharing rules between networks (passthru), ipvlan, the host shim and DHCP
-/// (issue 14 continues).
+/// Several networks may share a parent (current dockerd), except in passthru mode; a parent
+/// Berth made goes with the last network using it.
+///
+/// Not yet: ipvlan, the host shim and DHCP (issue 14 continues).
 public struct MacvlanDriver: NetworkDriver {
     public let name = "macvlan"
     public var capabilities: DriverCapabilities { DriverCapabilities() }
@@ -78,6 +80,34 @@ public struct MacvlanDriver: NetworkDriver {
         } catch {
             try? await netlink.deleteLink(name: link)
             throw error
+        }
+    }
+
+    /// The parent named in the options, or the network's own internal one.
+    static func parentName(_ network: Network) -> String {
+        let p = network.record.options[parentOption] ?? ""
+        return p.isEmpty ? "dm-" + network.id.prefix(12) : p
+    }
+
+    public func checkCreate(_ network: Network, others: [Network]) throws(BerthError) {
+        let parent = Self.parentName(network)
+        let mode = try MacvlanMode.parse(network.record.options[Self.modeOption])
+        for other in others where Self.parentName(other) == parent {
+            if mode == .passthru {
+                throw .forbidden("cannot use mode passthru, macvlan network \(other.id) is already using parent interface \(parent)")
+            }
+            if (try? MacvlanMode.parse(other.record.options[Self.modeOption])) == .passthru {
+                throw .forbidden("macvlan network \(other.id) is already using parent interface \(parent) in mode passthru")
+            }
+        }
+    }
+
+    /// A parent Berth made that another network still uses is handed to it (its alias), not deleted.
+    public func release(_ network: Network, remaining: [Network]) async throws {
+        let parent = Self.parentName(network)
+        guard let heir = remaining.first(where: { Self.parentName($0) == parent }) else { return try await delete(network) }
+        if let link = try await netlink.links().first(where: { $0.alias == Self.aliasPrefix + network.id }) {
+            try await netlink.setAlias(name: link.name, alias: Self.aliasPrefix + heir.id)
         }
     }
 
