@@ -99,6 +99,29 @@ def connect_disconnect(e):
     e.call("POST", "/networks/bench-net/connect", {"Container": e.holder})
     e.call("POST", "/networks/bench-net/disconnect", {"Container": e.holder})
 
+def connect_disconnect_on(network):
+    def fn(e):
+        e.call("POST", f"/networks/{network}/connect", {"Container": e.holder})
+        e.call("POST", f"/networks/{network}/disconnect", {"Container": e.holder})
+    return fn
+
+MACVLAN = "bench-mv"
+
+def make_macvlan(engines, parent, log):
+    """A macvlan network on PARENT (a veth end in each daemon's namespace) in every engine, or none."""
+    made = []
+    for e in engines:
+        try:
+            e.call("POST", "/networks/create", {"Name": MACVLAN, "Driver": "macvlan", "Options": {"parent": parent},
+                                               "IPAM": {"Config": [{"Subnet": "10.231.0.0/24", "Gateway": "10.231.0.1"}]}})
+            made.append(e)
+        except Exception as err:
+            log(f"macvlan rows skipped: {e.label} cannot create a macvlan network on {parent}: {err}")
+            for m in made:
+                m.call("DELETE", "/networks/" + MACVLAN)
+            return False
+    return True
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("socket", nargs="?")
@@ -117,6 +140,9 @@ def main():
                     help="untimed pause before each turn (block) of the operations that change state "
                          "(not inspect and ls: after a pause their sub-millisecond times would mostly "
                          "measure this VM waking an idle CPU); default 0")
+    ap.add_argument("--macvlan-parent", metavar="IF",
+                    help="also time run -d and connect + disconnect on a macvlan network whose parent is IF "
+                         "(a link in each daemon's namespace)")
     ap.add_argument("--json", metavar="FILE", help="write all samples to FILE instead of printing rows")
     a = ap.parse_args()
     specs = [s.split("=", 1) for s in a.engine]
@@ -143,6 +169,11 @@ def main():
         if a.time_rm:
             rows.append(("rm -f (running, --network none)", rm_made))
         rows.append(("network connect + disconnect (running container)", connect_disconnect))
+        if a.macvlan_parent and make_macvlan(engines, a.macvlan_parent, lambda m: print(f"[api_latency] {m}", file=sys.stderr, flush=True)):
+            rows.append(("run -d --network macvlan (create + start)", run_d(MACVLAN)))
+            if a.time_rm:
+                rows.append(("rm -f (running, on macvlan)", rm_made))
+            rows.append(("network connect + disconnect, macvlan (running container)", connect_disconnect_on(MACVLAN)))
 
     ops = []
     for name, fn in rows:
@@ -167,6 +198,8 @@ def main():
                 print(f"| the network's own cost in run -d (difference of medians) ({e.label}) | {cost:.2f} ms | | |")
             e.call("DELETE", f"/containers/{e.holder}?force=1")
             e.call("DELETE", "/networks/bench-net")
+            if any(o["name"].startswith("run -d --network macvlan") for o in ops):
+                e.call("DELETE", "/networks/" + MACVLAN)
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"reps": a.reps, "warmup": 3, "settle": a.settle, "block": a.block, "engines": [e.label for e in engines], "ops": ops}, f)

@@ -130,7 +130,13 @@ log "API latency: $REPS runs per operation and engine"
 # Tried on 2026-11-29: 300 ms pauses, or turns of 5 runs (--block 5), moved the medians less than
 # the machine's own drift between runs; the load of other work on the machine matters far more.
 EARGS=(); for e in "${ENGINES[@]}"; do EARGS+=(--engine "$e=$(sock_of "$e")"); done
-timeout 900 python3 bench/api_latency.py "${EARGS[@]}" \
+# The macvlan rows: each daemon's namespace gets a veth pair, bmv0 the networks' parent.
+ns_of() { case $1 in berth) echo "$NSB" ;; dockerd) echo "$NSD" ;; podman) echo "$NSP" ;; esac; }
+for e in "${ENGINES[@]}"; do
+  ns=$(ns_of "$e")
+  ip -n "$ns" link add bmv0 type veth peer name bmv1 && ip -n "$ns" link set bmv0 up && ip -n "$ns" link set bmv1 up
+done
+timeout 900 python3 bench/api_latency.py "${EARGS[@]}" --macvlan-parent bmv0 \
   --containers --time-rm --reps "$REPS" --settle "$SETTLE" --json "$ROOT/api.json"
 
 # --- docker CLI end to end: the real docker CLI against each socket, hyperfine -------------------
