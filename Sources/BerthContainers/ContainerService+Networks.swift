@@ -31,7 +31,7 @@ extension ContainerService {
             _ = try await network.connect(net.id, EndpointRequest(
                 containerID: c.id, containerName: c.name, sandboxKey: paths.sandboxKey(c.id), ipv4: request.ipv4,
                 ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases,
-                linkLocalIPs: request.linkLocalIPs ?? []))
+                linkLocalIPs: request.linkLocalIPs ?? [], interfaceName: request.driverOpts?[EndpointRequest.interfaceNameOption]))
             Failpoint.hit("netconnect.after-endpoint")
             do {
                 try await networksChanged(c)

@@ -50,7 +50,7 @@ extension ContainerService {
                     _ = try await network.connect(request.network, EndpointRequest(
                         containerID: c.id, containerName: c.name, sandboxKey: key, ipv4: request.ipv4,
                         ipv6: request.ipv6, macAddress: request.macAddress, aliases: request.aliases, ports: ports,
-                        linkLocalIPs: request.linkLocalIPs ?? []))
+                        linkLocalIPs: request.linkLocalIPs ?? [], interfaceName: request.driverOpts?[EndpointRequest.interfaceNameOption]))
                     Failpoint.hit("start.after-connect")
                 }
             }

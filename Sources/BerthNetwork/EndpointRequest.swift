@@ -17,11 +17,19 @@ public struct EndpointRequest: Sendable, Equatable {
     public var ports: [PortBindingRequest]
     /// `--link-local-ip`: extra link-local addresses on the interface.
     public var linkLocalIPs: [String] = []
+    /// The interface's name in the sandbox (driver option `com.docker.network.endpoint.ifname`);
+    /// nil picks the next `ethN`.
+    public var interfaceName: String?
+
+    /// The endpoint driver option that names the interface, as current dockerd reads it.
+    public static let interfaceNameOption = "com.docker.network.endpoint.ifname"
 
     public init(
         containerID: String, containerName: String, sandboxKey: String, ipv4: String? = nil, ipv6: String? = nil,
-        macAddress: String? = nil, aliases: [String] = [], ports: [PortBindingRequest] = [], linkLocalIPs: [String] = []
+        macAddress: String? = nil, aliases: [String] = [], ports: [PortBindingRequest] = [], linkLocalIPs: [String] = [],
+        interfaceName: String? = nil
     ) {
+        self.interfaceName = interfaceName
         self.linkLocalIPs = linkLocalIPs
         self.ports = ports
         self.containerID = containerID

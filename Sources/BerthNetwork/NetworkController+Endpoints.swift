@@ -41,7 +41,20 @@ extension NetworkController {
         }
         let used = Set((mine + leavingEndpoints.values.filter { $0.containerID == request.containerID }).map(\.interfaceName))
         let prefix = network.record.options[BridgeOptions.containerInterfacePrefix] ?? "eth"
-        let ifName = (0...).lazy.map { "\(prefix)\($0)" }.first { !used.contains($0) } ?? "\(prefix)0"
+        let ifName: String
+        if let wanted = request.interfaceName, !wanted.isEmpty {
+            guard wanted.utf8.count <= 15, !wanted.contains("/"), !wanted.contains(" "), wanted != ".", wanted != ".." else {
+                release()
+                throw BerthError.invalidArgument("invalid interface name \"\(wanted)\" in \(EndpointRequest.interfaceNameOption): it must be 1 to 15 characters without '/' or spaces")
+            }
+            guard !used.contains(wanted) && wanted != "lo" else {
+                release()
+                throw BerthError.invalidArgument("interface name \(wanted) is already used in the sandbox of \(request.containerName); choose another \(EndpointRequest.interfaceNameOption)")
+            }
+            ifName = wanted
+        } else {
+            ifName = (0...).lazy.map { "\(prefix)\($0)" }.first { !used.contains($0) } ?? "\(prefix)0"
+        }
         let providesGateway = !network.record.internalNetwork && !mine.contains { self.providesGateway($0) }
         var endpoint = EndpointRecord(
             id: Identifier.random(), networkID: network.id, containerID: request.containerID,

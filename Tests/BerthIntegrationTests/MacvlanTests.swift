@@ -29,6 +29,10 @@ struct MacvlanTests {
             #expect(back.code == 0, "LAN host to container: \(back.out)")
             let route = try s.docker("exec", "web", "ip", "route").out
             #expect(route.contains("default via 10.99.0.2 dev eth0"), "\(route)")
+            // The endpoint driver option that names the interface, as current dockerd honours it.
+            let side = try s.docker("network", "connect", "--driver-opt", "com.docker.network.endpoint.ifname=side0", "bridge", "web")
+            #expect(side.code == 0, "\(side.err)")
+            #expect(try s.docker("exec", "web", "ip", "link", "show", "side0").code == 0)
             #expect(try s.docker("rm", "-f", "web").code == 0)
             #expect(try s.docker("network", "rm", "lan").code == 0)
             #expect(try s.inNamespace("ip", "link", "show", lan).code == 0, "the user's parent stays")

@@ -114,4 +114,25 @@ import Testing
         try await c.remove("v2")
         #expect(try await f.netlink.link(named: own) == nil)
     }
+
+    @Test func theEndpointIfnameOptionNamesTheInterface() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        _ = try await c.create(Self.spec("solo", [:], subnet: "10.59.0.0/24"))
+        _ = try await c.create(NetworkCreateSpec(name: "br"))
+        var request = EndpointTests.request(3)
+        request.interfaceName = "lan7"
+        #expect(try await c.connect("solo", request).interfaceName == "lan7")
+        #expect(try await f.sandboxes.inside("/sb/3").link(named: "lan7")?.kind == "macvlan")
+        await #expect(throws: BerthError.invalidArgument(
+            "interface name lan7 is already used in the sandbox of alpine3; choose another com.docker.network.endpoint.ifname")) {
+            try await c.connect("br", request)
+        }
+        request.interfaceName = "a-name-far-too-long"
+        await #expect(throws: BerthError.self) { try await c.connect("br", request) }
+        // The refused connects took no address.
+        request.interfaceName = nil
+        #expect(try await c.connect("br", request).ipv4Address == "172.18.0.2/16")
+    }
 }
