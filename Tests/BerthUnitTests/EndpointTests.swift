@@ -39,12 +39,14 @@ final class RecordingSandboxes: SandboxProvider {
 
         init() { sandboxes = RecordingSandboxes(host: netlink) }
 
-        func controller() -> NetworkController {
+        /// The controller, with the macvlan driver too when `macvlan` (and a port reserver then).
+        func controller(macvlan: Bool = false) -> NetworkController {
             let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            var drivers: [any NetworkDriver] = [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")]
+            if macvlan { drivers.append(MacvlanDriver(netlink: netlink, sandboxes: sandboxes, logger: quiet)) }
             return NetworkController(
-                store: store,
-                drivers: [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")],
-                config: NetworkConfig(), logger: quiet, sandboxes: sandboxes)
+                store: store, drivers: drivers, config: NetworkConfig(), logger: quiet, sandboxes: sandboxes,
+                portReserver: macvlan ? RecordingPortReserver() : nil)
         }
     }
 

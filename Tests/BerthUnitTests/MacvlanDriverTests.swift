@@ -1,7 +1,6 @@
 import BerthCore
 import BerthNetlink
 import BerthStore
-import Logging
 import Testing
 
 @testable import BerthNetwork
@@ -9,22 +8,13 @@ import Testing
 /// The macvlan driver against the recording netlink: children born in the sandbox on the
 /// parent, a parent of Berth's own when none is given, dockerd's refusals, nothing published.
 @Suite struct MacvlanDriverTests {
+    /// EndpointTests' machine, with the macvlan driver registered.
     struct Fixture {
-        let netlink = RecordingRouteNetlink()
-        let store = MemoryStore()
-        let sandboxes: RecordingSandboxes
-
-        init() { sandboxes = RecordingSandboxes(host: netlink) }
-
-        func controller() -> NetworkController {
-            let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-            return NetworkController(
-                store: store,
-                drivers: [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: quiet),
-                          MacvlanDriver(netlink: netlink, sandboxes: sandboxes, logger: quiet),
-                          PassiveDriver(name: "host"), PassiveDriver(name: "null")],
-                config: NetworkConfig(), logger: quiet, sandboxes: sandboxes, portReserver: RecordingPortReserver())
-        }
+        let base = EndpointTests.Fixture()
+        var netlink: RecordingRouteNetlink { base.netlink }
+        var store: MemoryStore { base.store }
+        var sandboxes: RecordingSandboxes { base.sandboxes }
+        func controller() -> NetworkController { base.controller(macvlan: true) }
     }
 
     static func spec(_ name: String, _ options: [String: String], subnet: String? = nil, gateway: String? = nil) -> NetworkCreateSpec {
