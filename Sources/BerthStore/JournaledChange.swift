@@ -12,12 +12,12 @@ import BerthCore
 /// Not `Sendable`: it lives inside the actor whose method makes the change, and its methods
 /// run on that actor (`isolation`), so the undo closures may touch the actor's state.
 public final class JournaledChange {
-    /// The intent as last written; nil for a change that only needs undo (nothing to journal).
+    /// The intent as last written; nil once finished or rolled back.
     public private(set) var intent: IntentRecord?
-    private let store: (any JournalStore)?
+    private let store: any JournalStore
     private var undos: [() async -> Void] = []
 
-    private init(store: (any JournalStore)?, intent: IntentRecord?) {
+    private init(store: any JournalStore, intent: IntentRecord) {
         self.store = store
         self.intent = intent
     }
@@ -37,9 +37,6 @@ public final class JournaledChange {
         return JournaledChange(store: store, intent: intent)
     }
 
-    /// A change with undo steps and nothing to journal (its steps leave nothing a restart must find).
-    public static func unjournaled() -> JournaledChange { JournaledChange(store: nil, intent: nil) }
-
     /// Stacks the undo of the step just taken.
     public func onUndo(_ undo: @escaping () async -> Void) {
         undos.append(undo)
@@ -50,10 +47,7 @@ public final class JournaledChange {
     public func advance(
         _ phase: String, plan: [String: String] = [:], changes: [StoreChange] = [], isolation: isolated (any Actor)? = #isolation
     ) async throws {
-        guard var updated = intent, let store else {
-            if !changes.isEmpty { throw BerthError.internalError("a change without a journal cannot commit records") }
-            return
-        }
+        guard var updated = intent else { throw BerthError.internalError("a finished change cannot advance") }
         updated.phase = phase
         updated.plan.merge(plan) { _, new in new }
         try await store.commit(changes + [.saveIntent(updated)])
@@ -66,11 +60,7 @@ public final class JournaledChange {
     public func finish(_ changes: [StoreChange], isolation: isolated (any Actor)? = #isolation) async throws {
         var all = changes
         if let intent { all.append(.deleteIntent(intent.id)) }
-        if let store, !all.isEmpty {
-            try await store.commit(all)
-        } else if !changes.isEmpty {
-            throw BerthError.internalError("a change without a journal cannot commit records")
-        }
+        if !all.isEmpty { try await store.commit(all) }
         undos.removeAll()
         intent = nil
     }
@@ -80,7 +70,7 @@ public final class JournaledChange {
     /// which finds nothing left to undo.
     public func rollback(isolation: isolated (any Actor)? = #isolation) async {
         while let undo = undos.popLast() { await undo() }
-        if let intent, let store { try? await store.commit([.deleteIntent(intent.id)]) }
+        if let intent { try? await store.commit([.deleteIntent(intent.id)]) }
         intent = nil
     }
 }

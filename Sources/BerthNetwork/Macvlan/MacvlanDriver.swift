@@ -139,7 +139,8 @@ public struct MacvlanDriver: NetworkDriver {
 
     public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {
         let mode = try MacvlanMode.parse(network.record.options[Self.modeOption])
-        let parent = try await parent(of: network).name
+        // Derived from the options, no link dump per join: create made sure the parent exists.
+        let parent = Self.parentName(network)
         do {
             try await netlink.createChild(
                 name: endpoint.interfaceName, parent: parent, kind: .macvlan(mode), namespaceFD: sandbox.namespaceFD,
