@@ -14,7 +14,7 @@ extension ContainerService {
         var externalAccess = false
         for e in await network.endpoints(container: c.id) {
             guard let net = try? await network.find(e.networkID) else { continue }
-            externalAccess = externalAccess || !net.record.internalNetwork
+            if await network.reachesOutside(net) { externalAccess = true }
             guard net.hasEmbeddedDNS else { continue }
             records.append(DNSEndpointRecord(
                 containerID: c.id, networkID: net.id, networkName: net.name,

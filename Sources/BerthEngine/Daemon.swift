@@ -61,7 +61,8 @@ public struct Daemon {
             store: store,
             drivers: [
                 BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger),
-                MacvlanDriver(netlink: netlink, sandboxes: sandboxes, logger: logger),
+                ChildLinkDriver(.macvlan, netlink: netlink, sandboxes: sandboxes, logger: logger),
+                ChildLinkDriver(.ipvlan, netlink: netlink, sandboxes: sandboxes, logger: logger),
                 PassiveDriver(name: "host"), PassiveDriver(name: "null"),
             ],
             config: config.network, logger: logger, sandboxes: sandboxes, events: events,

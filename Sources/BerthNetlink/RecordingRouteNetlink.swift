@@ -260,7 +260,12 @@ public final class RecordingRouteNetlink: RouteNetlink {
             let there = namespaceFD.map(Namespace.fd) ?? here
             try model.requireAbsent(name, in: there)
             _ = model.addLink(name: name, kind: kind.kind, mtu: parentLink.mtu, alias: nil, in: there)
-            if let mac {
+            if case .ipvlan = kind {
+                // ipvlan children share their parent's MAC. Stricter than the kernel may be on
+                // purpose: a caller that asks for a MAC of its own is a bug.
+                if mac != nil { throw NetlinkError.kernel(operation: "RTM_NEWLINK", errno: EINVAL) }
+                try model.update(name, in: there) { $0.mac = parentLink.mac }
+            } else if let mac {
                 try LinkValidation.validateMAC(mac)
                 try model.update(name, in: there) { $0.mac = mac }
             }

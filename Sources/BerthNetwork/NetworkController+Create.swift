@@ -4,7 +4,7 @@ import BerthStore
 
 extension NetworkController {
     /// Drivers Docker has that Berth does not run yet; asking for one is a clear 501, not a 404.
-    static let knownUnsupportedDrivers: Set<String> = ["overlay", "ipvlan"]
+    static let knownUnsupportedDrivers: Set<String> = ["overlay"]
     /// Names dockerd keeps for its own networks: no user network may take them.
     static let predefinedNames: Set<String> = ["bridge", "host", "none", "default"]
 

@@ -55,7 +55,7 @@ extension NetworkController {
         } else {
             ifName = (0...).lazy.map { "\(prefix)\($0)" }.first { !used.contains($0) } ?? "\(prefix)0"
         }
-        let providesGateway = !network.record.internalNetwork && !mine.contains { self.providesGateway($0) }
+        let providesGateway = reachesOutside(network) && !mine.contains { self.providesGateway($0) }
         var endpoint = EndpointRecord(
             id: Identifier.random(), networkID: network.id, containerID: request.containerID,
             containerName: request.containerName, sandboxKey: request.sandboxKey, interfaceName: ifName,
@@ -67,6 +67,12 @@ extension NetworkController {
             aliases: request.aliases, requestedIPv4: request.ipv4 ?? "", requestedIPv6: request.ipv6 ?? "",
             order: (mine.map(\.order).max() ?? -1) + 1)
         endpoint.linkLocalIPs = request.linkLocalIPs.isEmpty ? nil : request.linkLocalIPs
+        do {
+            try driver.prepareEndpoint(&endpoint, request: request, network: network)
+        } catch {
+            release()
+            throw error
+        }
         if providesGateway && !request.ports.isEmpty && !driver.capabilities.hostFirewall {
             // As dockerd: accepted, logged, nothing published.
             logger.warning("\(network.driver) driver does not support port mappings", metadata: ["container": "\(request.containerName)"])
@@ -222,7 +228,7 @@ extension NetworkController {
     /// The endpoint that takes the default route when `endpoint` leaves: the earliest-joined of
     /// the same container on a network that is not internal.
     func gatewayHeir(of endpoint: EndpointRecord) -> EndpointRecord? {
-        endpoints.values.filter { $0.containerID == endpoint.containerID && $0.id != endpoint.id && !(networks[$0.networkID]?.record.internalNetwork ?? true) }
+        endpoints.values.filter { $0.containerID == endpoint.containerID && $0.id != endpoint.id && (networks[$0.networkID].map(reachesOutside) ?? false) }
             .min(by: { $0.order < $1.order })
     }
 
@@ -289,12 +295,19 @@ extension NetworkController {
         endpoints.values.filter { $0.networkID == id }.sorted { $0.containerID < $1.containerID }
     }
 
+    /// Whether a network's containers have a way out (not internal, and its driver gives one):
+    /// only such networks carry a sandbox's default route, and only they make the embedded DNS
+    /// forward.
+    public func reachesOutside(_ network: Network) -> Bool {
+        drivers[network.driver]?.reachesOutside(network) ?? !network.record.internalNetwork
+    }
+
     /// Whether the endpoint carries its sandbox's default route: the earliest-joined endpoint
-    /// on a network that is not internal.
+    /// on a network with a way out.
     func providesGateway(_ e: EndpointRecord) -> Bool {
-        guard let n = networks[e.networkID], !n.record.internalNetwork else { return false }
+        guard let n = networks[e.networkID], reachesOutside(n) else { return false }
         let rivals = (endpoints.values.map { $0 } + pendingEndpoints.values).filter {
-            $0.containerID == e.containerID && $0.id != e.id && !(networks[$0.networkID]?.record.internalNetwork ?? true)
+            $0.containerID == e.containerID && $0.id != e.id && (networks[$0.networkID].map(reachesOutside) ?? false)
         }
         return !rivals.contains { $0.order < e.order }
     }

@@ -43,6 +43,13 @@ public protocol NetworkDriver: Sendable {
     /// After a crash: removes what a create of `network` that never finished may have made,
     /// and nothing that is not the driver's (a device someone else made under the same name).
     func abandon(_ network: Network) async
+    /// Shapes a new endpoint's record before anything of it reaches the kernel (a driver whose
+    /// children share the parent's MAC clears it); throws `BerthError` (400) on a request it
+    /// cannot serve, such as a `--mac-address` it cannot give.
+    func prepareEndpoint(_ endpoint: inout EndpointRecord, request: EndpointRequest, network: Network) throws(BerthError)
+    /// Whether the network's containers have a way out of the host: the default route is
+    /// theirs and the embedded DNS forwards. The default: unless `--internal`.
+    func reachesOutside(_ network: Network) -> Bool
 }
 
 extension NetworkDriver {
@@ -51,6 +58,8 @@ extension NetworkDriver {
     public func release(_ network: Network, remaining: [Network]) async throws { try await delete(network) }
     public func removeOrphanInterfaces(_ networks: [Network], owned: Set<String>) async {}
     public func abandon(_ network: Network) async { try? await delete(network) }
+    public func prepareEndpoint(_ endpoint: inout EndpointRecord, request: EndpointRequest, network: Network) throws(BerthError) {}
+    public func reachesOutside(_ network: Network) -> Bool { !network.record.internalNetwork }
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`

@@ -43,7 +43,9 @@ final class RecordingSandboxes: SandboxProvider {
         func controller(macvlan: Bool = false) -> NetworkController {
             let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             var drivers: [any NetworkDriver] = [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")]
-            if macvlan { drivers.append(MacvlanDriver(netlink: netlink, sandboxes: sandboxes, logger: quiet)) }
+            if macvlan {
+                drivers += ChildLinkFlavor.allCases.map { ChildLinkDriver($0, netlink: netlink, sandboxes: sandboxes, logger: quiet) }
+            }
             return NetworkController(
                 store: store, drivers: drivers, config: NetworkConfig(), logger: quiet, sandboxes: sandboxes,
                 portReserver: macvlan ? RecordingPortReserver() : nil)

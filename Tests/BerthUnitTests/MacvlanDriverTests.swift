@@ -125,4 +125,19 @@ import Testing
         request.interfaceName = nil
         #expect(try await c.connect("br", request).ipv4Address == "172.18.0.2/16")
     }
+
+    /// A parentless network has no way out, so it must not hold the container's gateway role:
+    /// a bridge joined after it gets the default route, and the DNS may forward through it.
+    @Test func aParentlessNetworkLeavesTheGatewayToAWayOut() async throws {
+        let f = Fixture()
+        let c = f.controller()
+        try await c.start()
+        let solo = try await c.create(Self.spec("solo", [:], subnet: "10.69.0.0/24"))
+        let br = try await c.create(NetworkCreateSpec(name: "br"))
+        #expect(await c.reachesOutside(solo) == false)
+        #expect(await c.reachesOutside(br))
+        _ = try await c.connect("solo", EndpointTests.request(4))
+        _ = try await c.connect("br", EndpointTests.request(4))
+        #expect(try await f.sandboxes.inside("/sb/4").routes(link: "eth1").contains { $0.isDefault && $0.gateway?.description == "172.18.0.1" })
+    }
 }
