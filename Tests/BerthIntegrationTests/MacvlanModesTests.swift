@@ -95,4 +95,36 @@ struct MacvlanModesTests {
             }
         }
     }
+
+    /// The host cannot reach its own macvlan children (Docker documents a manual shim); with
+    /// `-o berth.host_shim=true` Berth makes the shim, and both ways work.
+    @Test func theHostShimLetsTheHostAndItsContainersReachEachOther() throws {
+        try withSandbox { s in
+            try importImages(s)
+            let outside = try s.makeOutside()
+            let hostPing = { (ip: String) in try s.inNamespace("/bin/busybox", "ping", "-c", "1", "-W", "1", ip).code == 0 }
+            for shim in [false, true] {
+                let create = try s.docker(["network", "create", "-d", "macvlan", "--subnet", "10.99.0.0/24", "--gateway", "10.99.0.2",
+                                           "--ip-range", "10.99.0.128/25", "-o", "parent=bx-\(s.tag)"]
+                                          + (shim ? ["-o", "berth.host_shim=true"] : []) + ["lan"])
+                #expect(create.code == 0, "\(create.err)")
+                #expect(try s.docker("run", "-d", "--name", "web", "--network", "lan", "alpine", "sleep", "3600").code == 0)
+                let ip = try ip(s, "web", "lan")
+                #expect(try hostPing(ip) == shim, "host to container, shim \(shim)")
+                #expect(try pings(s, "web", "10.99.0.1") == shim, "container to host, shim \(shim)")
+                let lan = try Shell.run("/usr/sbin/ip", ["netns", "exec", outside, "/bin/busybox", "ping", "-c", "1", "-W", "2", ip])
+                #expect(lan.code == 0, "the LAN host still reaches it")
+                let id = try s.docker("network", "inspect", "-f", "{{.Id}}", "lan").out.prefix(12)
+                if shim {
+                    #expect(try s.inNamespace("ip", "route", "show", "dev", "bh-\(id)").out.contains("\(ip) "))
+                }
+                #expect(try s.docker("rm", "-f", "web").code == 0)
+                if shim {
+                    #expect(try s.inNamespace("ip", "route", "show", "dev", "bh-\(id)").out.isEmpty, "the route goes with the container")
+                }
+                #expect(try s.docker("network", "rm", "lan").code == 0)
+                #expect(try s.inNamespace("ip", "link", "show", "bh-\(id)").code != 0, "the shim goes with its network")
+            }
+        }
+    }
 }

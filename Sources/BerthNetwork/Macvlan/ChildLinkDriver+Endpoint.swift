@@ -44,7 +44,9 @@ extension ChildLinkDriver {
             try await inside.setLinkUp(name: "lo")
             try await inside.setLinkUp(name: endpoint.interfaceName)
             if providesGateway && reachesOutside(network) { try await takeGateway(endpoint, sandbox: sandbox) }
+            try await shimRoute(endpoint, network: network, add: true)
         } catch {
+            try? await shimRoute(endpoint, network: network, add: false)
             try? await inside.deleteLink(name: endpoint.interfaceName)
             throw error
         }
@@ -52,6 +54,7 @@ extension ChildLinkDriver {
 
     /// The child lives only in the sandbox: it goes with it, or is deleted there.
     public func leave(_ endpoint: EndpointRecord, network: Network) async throws {
+        try? await shimRoute(endpoint, network: network, add: false)
         guard let sandboxes, let sandbox = try? await sandboxes.open(endpoint.sandboxKey) else { return }
         defer { sandbox.close() }
         do { try await sandbox.netlink.deleteLink(name: endpoint.interfaceName) } catch let e as NetlinkError where e.errno == ENODEV {}

@@ -48,6 +48,7 @@ public struct ChildLinkDriver: NetworkDriver {
 
     public func validate(options: [String: String]) throws(BerthError) {
         _ = try flavor.kind(options)
+        try validateShim(options)
         if options[Self.parentOption] == "lo" { throw .invalidArgument("loopback interface is not a valid \(name) parent link") }
     }
 
@@ -63,6 +64,7 @@ public struct ChildLinkDriver: NetworkDriver {
         try await makeParent(plan, network: network)
         do {
             try await probeKernel(parent: plan.name, networkID: network.id)
+            try await createShim(network)
         } catch {
             if case .existing = plan {} else { try? await delete(network) }
             throw error
@@ -141,6 +143,7 @@ public struct ChildLinkDriver: NetworkDriver {
 
     /// A parent Berth made that another network still uses is handed to it (its alias), not deleted.
     public func release(_ network: Network, remaining: [Network]) async throws {
+        await deleteShim(network)
         let parent = parentName(network)
         guard let heir = remaining.first(where: { parentName($0) == parent }) else { return try await delete(network) }
         if let link = try await netlink.links().first(where: { $0.alias == aliasPrefix + network.id }) {
@@ -149,6 +152,7 @@ public struct ChildLinkDriver: NetworkDriver {
     }
 
     public func delete(_ network: Network) async throws {
+        await deleteShim(network)
         guard let link = try await netlink.links().first(where: { $0.alias == aliasPrefix + network.id }) else { return }
         do { try await netlink.deleteLink(name: link.name) } catch let e as NetlinkError where e.errno == ENODEV {}
     }
@@ -163,8 +167,12 @@ public struct ChildLinkDriver: NetworkDriver {
             logger.info("removing the parent link of a \(name) network Berth no longer knows", metadata: ["link": "\(link.name)"])
             try? await netlink.deleteLink(name: link.name)
         }
+        let present = Set(links.map(\.name))
         for network in networks {
             switch try? await parent(of: network) {
+            // A dummy is planned whether or not it exists; a vlan only when it does not.
+            case .dummy(let link)? where present.contains(link):
+                continue
             case .vlan?, .dummy?:
                 logger.info("parent link of \(name) network \(network.name) is not in the kernel; creating it")
                 try await create(network)
@@ -172,5 +180,6 @@ public struct ChildLinkDriver: NetworkDriver {
                 continue
             }
         }
+        try await reconcileShims(networks, links: try await netlink.links())
     }
 }
