@@ -155,6 +155,26 @@ while True:
   run docker exec alpine1 ping -c 1 alpine4
   echo "(the published port survived: berthd rebuilt its table from its store)"
   ip netns exec "$OUT" curl -s -m 3 http://10.99.0.1:8080/ || echo "[failed]"
+
+  echo; echo "-- A macvlan network (notes: 'macvlan: assign a MAC address to a container, making it appear as a physical device') --"
+  echo "The parent is berthd's end of the veth to the outside host: containers appear on that \"LAN\" with MACs of their own."
+  echo "-o berth.host_shim=true (beyond dockerd) also lets the host itself reach them, which the kernel otherwise forbids."
+  run docker network create -d macvlan --subnet 10.99.0.0/24 --gateway 10.99.0.2 --ip-range 10.99.0.128/25 \
+    -o parent=bd-"$TAG" -o berth.host_shim=true lan
+  run docker run -d --name lanweb --network lan busybox sh -c 'mkdir -p /www && echo "hello from the LAN" > /www/index.html && exec httpd -f -p 80 -h /www'
+  sleep 0.5
+  run docker exec lanweb ip addr show eth0
+  printf '\n%s$ curl http://10.99.0.128/%s   # from the outside host, straight to the container: no port published, no NAT\n' "$B" "$N"
+  ip netns exec "$OUT" curl -s -m 3 http://10.99.0.128/ || echo "[failed]"
+  printf '\n%s$ ip neigh show 10.99.0.128%s   # the outside host learned the container'"'"'s own MAC\n' "$B" "$N"
+  ip netns exec "$OUT" ip neigh show 10.99.0.128
+  echo "(the outside host sees the container's own address, not berthd's)"
+  run docker exec lanweb nc -w 3 10.99.0.2 7000
+  printf '\n%s$ curl http://10.99.0.128/%s   # from the host, through the shim Berth made\n' "$B" "$N"
+  ip netns exec "$NS" curl -s -m 3 http://10.99.0.128/ || echo "[failed]"
+  run docker rm -f lanweb
+  run docker network rm lan
+
   run docker rm -f alpine1 alpine2 alpine3 alpine4 web e3
 fi
 
