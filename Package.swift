@@ -40,8 +40,9 @@ let package = Package(
         lib("BerthFirewall", ["BerthCore", "CNFTables"]),
         lib("BerthRuntime", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthImage", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
+        lib("BerthDHCP", ["BerthCore"]),
         lib("BerthNetwork", [
-            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall",
+            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall", "BerthDHCP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: nio),
         ]),
@@ -52,7 +53,7 @@ let package = Package(
         lib("BerthAPI", ["BerthCore"]),
         lib("BerthEngine", [
             "BerthCore", "BerthAPI", "BerthNetwork", "BerthIPAM", "BerthStore", "BerthNetlink", "BerthImage", "BerthRuntime", "BerthContainers",
-            "BerthFirewall", .product(name: "NIOCore", package: nio),
+            "BerthFirewall", "BerthDHCP", .product(name: "NIOCore", package: nio),
             .product(name: "NIOPosix", package: nio),
             .product(name: "NIOHTTP1", package: nio),
             .product(name: "Logging", package: "swift-log"),
@@ -83,7 +84,7 @@ let package = Package(
             dependencies: [
                 "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
                 "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage", "BerthContainers", "BerthDNS",
-                "BerthFirewall", .product(name: "GRDB", package: "GRDB.swift"),
+                "BerthFirewall", "BerthDHCP", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings),
         .testTarget(

@@ -98,6 +98,7 @@ extension ContainerService {
         let running = Set(containers.values.filter { $0.status == .running }.map(\.id))
         await network.dropEndpoints(keeping: running)
         await network.removeOrphanInterfaces()
+        await network.resumeDrivers()
         logger.info("containers restored", metadata: ["count": "\(containers.count)"])
     }
 

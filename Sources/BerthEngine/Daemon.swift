@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BerthContainers
 import BerthCore
+import BerthDHCP
 import BerthFirewall
 import BerthImage
 import BerthNetlink
@@ -61,7 +62,7 @@ public struct Daemon {
             store: store,
             drivers: [
                 BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger),
-                ChildLinkDriver(.macvlan, netlink: netlink, sandboxes: sandboxes, logger: logger),
+                ChildLinkDriver(.macvlan, netlink: netlink, sandboxes: sandboxes, logger: logger, dhcp: LinuxDHCPClient()),
                 ChildLinkDriver(.ipvlan, netlink: netlink, sandboxes: sandboxes, logger: logger),
                 PassiveDriver(name: "host"), PassiveDriver(name: "null"),
             ],

@@ -8,7 +8,7 @@ import BerthStore
 extension BridgeDriver {
     /// A veth pair whose container end is born inside the sandbox under its final name
     /// (`eth0`…), so it never appears in the daemon's namespace; the host end joins the bridge.
-    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {
+    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws -> EndpointRecord {
         try await netlink.createVeth(
             name: endpoint.hostInterface, peerName: endpoint.interfaceName, peerNamespaceFD: sandbox.namespaceFD, mtu: network.mtu)
         Failpoint.hit("join.after-veth")
@@ -35,6 +35,7 @@ extension BridgeDriver {
             try? await netlink.deleteLink(name: endpoint.hostInterface)
             throw error
         }
+        return endpoint
     }
 
     public func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws {

@@ -13,12 +13,17 @@ public struct DriverCapabilities: Sendable, Equatable {
     /// networks, ICC, published ports' DNAT. Drivers without it have `-p` accepted with a warning
     /// and nothing published, as dockerd does for macvlan.
     public var hostFirewall: Bool
+    /// Whether its endpoints may lease their addresses from a DHCP server on the network's LAN
+    /// (`--ipam-driver dhcp`): the driver asks for them in the sandbox at join (macvlan).
+    public var leasesAddresses: Bool
 
-    public init(scope: String = "local", userNetworks: Bool = true, endpoints: Bool = true, hostFirewall: Bool = false) {
+    public init(scope: String = "local", userNetworks: Bool = true, endpoints: Bool = true, hostFirewall: Bool = false,
+                leasesAddresses: Bool = false) {
         self.scope = scope
         self.userNetworks = userNetworks
         self.endpoints = endpoints
         self.hostFirewall = hostFirewall
+        self.leasesAddresses = leasesAddresses
     }
 
     /// A driver whose containers share the host's namespace or have none (`host`, `null`).

@@ -30,7 +30,11 @@ extension NetworkController {
         guard driver.capabilities.userNetworks else {
             throw BerthError.forbidden("only one instance of \"\(driverName)\" network is allowed")
         }
-        guard spec.ipamDriver.isEmpty || spec.ipamDriver == "default" else {
+        let ipamDriver = spec.ipamDriver.isEmpty ? "default" : spec.ipamDriver
+        let leased = ipamDriver == Self.dhcpIPAM
+        if leased {
+            try Self.checkLeased(spec, driver: driverName, offers: driver.capabilities.leasesAddresses)
+        } else if ipamDriver != "default" {
             throw BerthError.notFound("plugin \"\(spec.ipamDriver)\" not found")
         }
         if networks.values.contains(where: { $0.name == spec.name }) || pendingNames.contains(spec.name) {
@@ -43,7 +47,7 @@ extension NetworkController {
         var record = NetworkRecord(
             id: id, name: spec.name, driver: driverName, created: Timestamp.now().nanoseconds,
             internalNetwork: spec.internalNetwork, attachable: spec.attachable, ingress: spec.ingress,
-            enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6, ipamDriver: "default",
+            enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6, ipamDriver: ipamDriver,
             ipamOptions: spec.ipamOptions, options: spec.options, labels: spec.labels)
         record.userSubnets = !spec.subnets.isEmpty
         try driver.checkCreate(Network(record: record, subnets: []), others: networks.values.filter { $0.driver == driverName }.sorted { $0.record.created < $1.record.created })
@@ -58,7 +62,8 @@ extension NetworkController {
         // Reservations: synchronous, before the first await.
         let subnets: [SubnetConfig]
         do {
-            subnets = try ipam.assign(networkID: id, requests: requests, enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6)
+            // Leased addresses come from the LAN's server, one per endpoint at join: no pool here.
+            subnets = leased ? [] : try ipam.assign(networkID: id, requests: requests, enableIPv4: spec.enableIPv4, enableIPv6: spec.enableIPv6)
         } catch {
             throw error.berthError
         }

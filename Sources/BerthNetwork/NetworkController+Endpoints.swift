@@ -118,7 +118,8 @@ extension NetworkController {
                 throw BerthError.internalError("cannot open the network namespace of container \(request.containerName): \(error)", cause: error)
             }
             defer { sandbox.close() }
-            try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
+            endpoint = try await driver.join(endpoint, network: network, sandbox: sandbox, providesGateway: providesGateway)
+            pendingEndpoints[endpoint.id] = endpoint
             change.onUndo { [endpoint] in try? await driver.leave(endpoint, network: network) }
             Failpoint.hit("connect.after-join")
             if !endpoint.ports.isEmpty {
@@ -337,6 +338,16 @@ extension NetworkController {
         }
         guard hasFamily else { return nil }
         do { return try ipam.allocate(networkID: network.id, family: family) } catch { throw error.berthError }
+    }
+
+    /// After a restart, once the running containers' sandboxes are pinned again and the
+    /// endpoints of the others dropped: lets each driver take up what it keeps for its endpoints
+    /// (DHCP leases). Returns at once; the drivers work in the background.
+    public func resumeDrivers() async {
+        for network in networks.values {
+            let mine = endpoints.values.filter { $0.networkID == network.id }
+            if !mine.isEmpty { await drivers[network.driver]?.resume(mine, network: network) }
+        }
     }
 
     /// Reads endpoints back at start and re-reserves their addresses.

@@ -23,8 +23,9 @@ public protocol NetworkDriver: Sendable {
     /// re-creates what is missing and removes what Berth made and no longer knows.
     func reconcile(_ networks: [Network]) async throws
     /// Plugs an endpoint into its sandbox: interface, addresses, and the default route when
-    /// `providesGateway`. Leaves nothing behind when it throws.
-    func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws
+    /// `providesGateway`. Returns the endpoint as joined: a driver whose addresses are leased
+    /// in the sandbox (DHCP) fills them in. Leaves nothing behind when it throws.
+    func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws -> EndpointRecord
     /// Unplugs an endpoint; a sandbox or interface that is already gone is not an error.
     func leave(_ endpoint: EndpointRecord, network: Network) async throws
     /// Adds the default route through an endpoint that takes over the gateway role.
@@ -50,6 +51,10 @@ public protocol NetworkDriver: Sendable {
     /// Whether the network's containers have a way out of the host: the default route is
     /// theirs and the embedded DNS forwards. The default: unless `--internal`.
     func reachesOutside(_ network: Network) -> Bool
+    /// After the daemon's start (reconcile done, endpoints read back): takes up again what the
+    /// driver keeps for running endpoints, such as renewing their DHCP leases. Never waits on
+    /// the network: the start goes on at once.
+    func resume(_ endpoints: [EndpointRecord], network: Network) async
 }
 
 extension NetworkDriver {
@@ -60,6 +65,7 @@ extension NetworkDriver {
     public func abandon(_ network: Network) async { try? await delete(network) }
     public func prepareEndpoint(_ endpoint: inout EndpointRecord, request: EndpointRequest, network: Network) throws(BerthError) {}
     public func reachesOutside(_ network: Network) -> Bool { !network.record.internalNetwork }
+    public func resume(_ endpoints: [EndpointRecord], network: Network) async {}
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`
@@ -76,7 +82,7 @@ public struct PassiveDriver: NetworkDriver {
     public func delete(_ network: Network) async throws {}
     public func reconcile(_ networks: [Network]) async throws {}
 
-    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {
+    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws -> EndpointRecord {
         throw BerthError.forbidden("container cannot be disconnected from \(network.name) network or connected to \(network.name) network")
     }
 

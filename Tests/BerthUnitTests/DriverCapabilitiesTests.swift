@@ -18,7 +18,7 @@ import Testing
         func create(_ network: Network) async throws {}
         func delete(_ network: Network) async throws {}
         func reconcile(_ networks: [Network]) async throws {}
-        func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {}
+        func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws -> EndpointRecord { endpoint }
         func leave(_ endpoint: EndpointRecord, network: Network) async throws {}
         func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws {}
         func enableHairpin(_ endpoint: EndpointRecord) async throws {}

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthDHCP
 import BerthNetlink
 import BerthStore
 import Logging
@@ -40,11 +41,11 @@ final class RecordingSandboxes: SandboxProvider {
         init() { sandboxes = RecordingSandboxes(host: netlink) }
 
         /// The controller, with the macvlan driver too when `macvlan` (and a port reserver then).
-        func controller(macvlan: Bool = false) -> NetworkController {
+        func controller(macvlan: Bool = false, dhcp: (any DHCPClient)? = nil) -> NetworkController {
             let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             var drivers: [any NetworkDriver] = [BridgeDriver(netlink: netlink, sysctls: RecordingSysctls(), logger: quiet), PassiveDriver(name: "host"), PassiveDriver(name: "null")]
             if macvlan {
-                drivers += ChildLinkFlavor.allCases.map { ChildLinkDriver($0, netlink: netlink, sandboxes: sandboxes, logger: quiet) }
+                drivers += ChildLinkFlavor.allCases.map { ChildLinkDriver($0, netlink: netlink, sandboxes: sandboxes, logger: quiet, dhcp: dhcp) }
             }
             return NetworkController(
                 store: store, drivers: drivers, config: NetworkConfig(), logger: quiet, sandboxes: sandboxes,

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BerthCore
+import BerthDHCP
 import BerthNetlink
 import BerthStore
 
@@ -21,7 +22,7 @@ extension ChildLinkDriver {
         }
     }
 
-    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws {
+    public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws -> EndpointRecord {
         let kind = try flavor.kind(network.record.options)
         // Derived from the options, no link dump per join: create made sure the parent exists.
         let parent = parentName(network)
@@ -37,26 +38,37 @@ extension ChildLinkDriver {
             throw BerthError.internalError("failed to create the \(name) port: \(error)", cause: error)
         }
         let inside = sandbox.netlink
+        var joined = endpoint
+        var lease: DHCPLease?
         do {
-            for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
-                if let cidr = CIDR(text) { try await inside.addAddress(cidr, link: endpoint.interfaceName) }
-            }
             try await inside.setLinkUp(name: "lo")
             try await inside.setLinkUp(name: endpoint.interfaceName)
-            if providesGateway && reachesOutside(network) { try await takeGateway(endpoint, sandbox: sandbox) }
-            try await shimRoute(endpoint, network: network, add: true)
+            if network.record.ipamDriver == NetworkController.dhcpIPAM {
+                lease = try await leaseAddress(&joined, sandbox: sandbox)
+            }
+            for text in [joined.ipv4Address, joined.ipv6Address] where !text.isEmpty {
+                if let cidr = CIDR(text) { try await inside.addAddress(cidr, link: endpoint.interfaceName) }
+            }
+            if providesGateway && reachesOutside(network) { try await takeGateway(joined, sandbox: sandbox) }
+            try await shimRoute(joined, network: network, add: true)
         } catch {
-            try? await shimRoute(endpoint, network: network, add: false)
+            try? await shimRoute(joined, network: network, add: false)
+            if let lease { await releaseLease(lease, of: joined, sandbox: sandbox) }
             try? await inside.deleteLink(name: endpoint.interfaceName)
             throw error
         }
+        if let lease { await leases?.keep(joined, lease: lease) }
+        return joined
     }
 
     /// The child lives only in the sandbox: it goes with it, or is deleted there.
     public func leave(_ endpoint: EndpointRecord, network: Network) async throws {
         try? await shimRoute(endpoint, network: network, add: false)
+        let lease = await leases?.drop(endpoint.id)
         guard let sandboxes, let sandbox = try? await sandboxes.open(endpoint.sandboxKey) else { return }
         defer { sandbox.close() }
+        // Given back while the interface still exists to send it from.
+        if let lease { await releaseLease(lease, of: endpoint, sandbox: sandbox) }
         do { try await sandbox.netlink.deleteLink(name: endpoint.interfaceName) } catch let e as NetlinkError where e.errno == ENODEV {}
     }
 

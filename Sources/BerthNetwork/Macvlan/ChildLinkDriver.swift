@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BerthCore
+import BerthDHCP
 import BerthNetlink
 import BerthStore
 import Logging
@@ -22,7 +23,8 @@ import Synchronization
 public struct ChildLinkDriver: NetworkDriver {
     public let flavor: ChildLinkFlavor
     public var name: String { flavor.rawValue }
-    public var capabilities: DriverCapabilities { DriverCapabilities() }
+    /// macvlan children have MACs of their own, so they can lease addresses (`--ipam-driver dhcp`).
+    public var capabilities: DriverCapabilities { DriverCapabilities(leasesAddresses: flavor.ownMAC) }
     /// Alias prefix of parent links Berth made: `berth-parent:` (macvlan) or
     /// `berth-ipvlan-parent:`, so each driver's reconcile judges only its own.
     public var aliasPrefix: String { flavor == .macvlan ? "berth-parent:" : "berth-ipvlan-parent:" }
@@ -31,6 +33,8 @@ public struct ChildLinkDriver: NetworkDriver {
     let netlink: any RouteNetlink
     let sandboxes: (any SandboxProvider)?
     let logger: Logger
+    /// The DHCP leases of endpoints on `--ipam-driver dhcp` networks, renewed while berthd runs.
+    let leases: DHCPLeaseKeeper?
     /// Set once a probe showed the kernel makes this driver's children (never unset: a module
     /// does not go away under a running daemon; an absent one is probed again next time).
     private let kernelSupport = KernelSupport()
@@ -39,11 +43,19 @@ public struct ChildLinkDriver: NetworkDriver {
         let known = Mutex(false)
     }
 
-    public init(_ flavor: ChildLinkFlavor, netlink: any RouteNetlink, sandboxes: (any SandboxProvider)?, logger: Logger) {
+    /// `dhcp` speaks DHCP for endpoints of `--ipam-driver dhcp` networks; without one (or
+    /// without sandboxes) such networks are refused.
+    public init(_ flavor: ChildLinkFlavor, netlink: any RouteNetlink, sandboxes: (any SandboxProvider)?, logger: Logger,
+                dhcp: (any DHCPClient)? = nil) {
         self.flavor = flavor
         self.netlink = netlink
         self.sandboxes = sandboxes
         self.logger = logger
+        if let dhcp, let sandboxes {
+            leases = DHCPLeaseKeeper(client: dhcp, sandboxes: sandboxes, logger: logger)
+        } else {
+            leases = nil
+        }
     }
 
     public func validate(options: [String: String]) throws(BerthError) {
@@ -134,6 +146,9 @@ public struct ChildLinkDriver: NetworkDriver {
     static func hasParent(_ network: Network) -> Bool { !(network.record.options[parentOption] ?? "").isEmpty }
 
     public func checkCreate(_ network: Network, others: [Network]) throws(BerthError) {
+        if network.record.ipamDriver == NetworkController.dhcpIPAM && leases == nil {
+            throw BerthError(.notImplemented, "this daemon has no DHCP client; --ipam-driver dhcp is not available")
+        }
         let parent = parentName(network)
         try flavor.checkSharing(network.record.options, parent: parent, others: others.filter { parentName($0) == parent })
     }
