@@ -41,6 +41,11 @@ let package = Package(
         lib("BerthRuntime", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthImage", ["BerthCore", "CBerth", .product(name: "NIOPosix", package: nio)]),
         lib("BerthDHCP", ["BerthCore"]),
+        // The cluster store for multi-host networks: etcd v3 over its JSON gateway (NIOHTTP1).
+        lib("BerthCluster", [
+            "BerthCore", "BerthAPI", .product(name: "NIOCore", package: nio), .product(name: "NIOPosix", package: nio),
+            .product(name: "NIOHTTP1", package: nio),
+        ]),
         lib("BerthNetwork", [
             "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall", "BerthDHCP",
             .product(name: "Logging", package: "swift-log"),
@@ -84,14 +89,14 @@ let package = Package(
             dependencies: [
                 "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
                 "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage", "BerthContainers", "BerthDNS",
-                "BerthFirewall", "BerthDHCP", .product(name: "GRDB", package: "GRDB.swift"),
+                "BerthFirewall", "BerthDHCP", "BerthCluster", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings),
         .testTarget(
             name: "BerthIntegrationTests",
             dependencies: [
                 "BerthCore", "BerthAPI", "BerthNetlink", "BerthRuntime", "BerthImage", "BerthNetwork", "BerthStore", "BerthDNS",
-                "BerthFirewall", .product(name: "NIOPosix", package: nio), .product(name: "Logging", package: "swift-log"),
+                "BerthFirewall", "BerthCluster", .product(name: "NIOPosix", package: nio), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Tools"], swiftSettings: settings),
     ]
