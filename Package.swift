@@ -58,7 +58,7 @@ let package = Package(
         lib("BerthAPI", ["BerthCore"]),
         lib("BerthEngine", [
             "BerthCore", "BerthAPI", "BerthNetwork", "BerthIPAM", "BerthStore", "BerthNetlink", "BerthImage", "BerthRuntime", "BerthContainers",
-            "BerthFirewall", "BerthDHCP", .product(name: "NIOCore", package: nio),
+            "BerthFirewall", "BerthDHCP", "BerthCluster", .product(name: "NIOCore", package: nio),
             .product(name: "NIOPosix", package: nio),
             .product(name: "NIOHTTP1", package: nio),
             .product(name: "Logging", package: "swift-log"),

@@ -36,6 +36,9 @@ else
   if [ "$what" != build ]; then want busybox-static; fi
   # Containers run under runc, each supervised by conmon (BerthRuntime; its tests use busybox-static too).
   if [ "$what" != build ]; then want runc conmon; fi
+  # Multi-host (overlay) tests and the demo run etcd, the cluster store, in a namespace of their own
+  # (Debian's 3.4; its service is never started here: policy-rc.d refuses it during the install).
+  if [ "$what" != build ]; then want etcd-server; fi
   # Compose projects in the tests run with Debian's docker-compose 1.29 (it brings its own docker-py 5).
   if [ "$what" != build ]; then want docker-compose; fi
 fi

@@ -52,20 +52,34 @@ public actor ClusterMembership {
     public let ttl: Int
     private let interval: Duration
     private let onRejoin: @Sendable (Int64) async -> Void
-    public private(set) var state: State = .joining
+    private let onState: @Sendable (State) -> Void
+    public private(set) var state: State = .joining {
+        didSet { if !Self.sameKind(oldValue, state) { onState(state) } }
+    }
     private var loop: Task<Void, Never>?
     private var lease: Int64?
     private var joinWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// A membership of `host` in `store`; nothing happens until `start()`.
     /// `ttl` is how long a dead host's keys outlive it; `interval` how often the lease is renewed.
+    /// `onRejoin` runs after a lost lease was replaced; `onState` when the state changes kind.
     public init(store: any ClusterStore, host: Host, ttl: Int = 10, interval: Duration = .seconds(3),
-                onRejoin: @escaping @Sendable (Int64) async -> Void = { _ in }) {
+                onRejoin: @escaping @Sendable (Int64) async -> Void = { _ in },
+                onState: @escaping @Sendable (State) -> Void = { _ in }) {
         self.store = store
         self.host = host
         self.ttl = ttl
         self.interval = interval
         self.onRejoin = onRejoin
+        self.onState = onState
+    }
+
+    /// Whether two states are the same but for their details (a renewed lease, another error).
+    private static func sameKind(_ a: State, _ b: State) -> Bool {
+        switch (a, b) {
+        case (.joining, .joining), (.joined, .joined), (.unreachable, .unreachable), (.left, .left): true
+        default: false
+        }
     }
 
     /// The key of this host.

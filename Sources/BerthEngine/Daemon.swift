@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BerthCluster
 import BerthContainers
 import BerthCore
 import BerthDHCP
@@ -79,6 +80,8 @@ public struct Daemon {
             try await store.setSetting("daemon-id", daemonID)
         }
 
+        let membership = try await joinCluster(daemonID: daemonID, netlink: netlink)
+
         let usage = ContainerImageUsage()
         let images = try await ImageStore.open(dataRoot: config.dataRoot, usage: usage)
         let paths = ContainerPaths(dataRoot: config.dataRoot, execRoot: config.execRoot)
@@ -113,6 +116,31 @@ public struct Daemon {
                 cancellationSignals: [.sigquit], logger: logger))
         try await group.run()
         await dns.stopAll()
+        // The lease is left to run out rather than revoked: containers outlive berthd (live
+        // restore), and a berthd that comes back within the lease takes its keys over.
+        await membership?.leave(revoke: false)
+    }
+
+    /// With `--cluster-store`: this host's membership, joining in the background (an etcd that is
+    /// down never holds up the start; local networks do not need it).
+    private func joinCluster(daemonID: String, netlink: LinuxRouteNetlink) async throws -> ClusterMembership? {
+        guard let cluster = config.cluster else { return nil }
+        let ip = try await cluster.resolveAdvertise { name in
+            try await netlink.link(named: name) == nil ? nil : try await netlink.addresses(link: name)
+        }
+        let store = EtcdClusterStore(address: cluster.store, group: MultiThreadedEventLoopGroup.singleton)
+        let logger = self.logger
+        let membership = ClusterMembership(
+            store: store, host: .init(id: daemonID, name: EngineInfo.hostname, address: ip.description), ttl: cluster.leaseTTL,
+            onState: { state in
+                switch state {
+                case .joined(let lease): logger.info("joined the cluster at \(cluster.store) as \(ip) (lease \(String(lease, radix: 16)))")
+                case .unreachable(let e): logger.warning("\(e)")
+                case .joining, .left: break
+                }
+            })
+        await membership.start()
+        return membership
     }
 }
 

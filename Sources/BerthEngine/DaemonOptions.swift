@@ -23,9 +23,10 @@ public enum DaemonOptions {
     public static func config(
         host: String, dataRoot: String, execRoot: String, pidFile: String?, bip: String?,
         defaultAddressPools: [String], mtu: Int?, dns: [String] = [], hostGatewayIP: String? = nil, firewall: Firewall = Firewall(), debug: Bool,
-        group: String? = nil
+        group: String? = nil, clusterStore: String? = nil, clusterAdvertise: String? = nil
     ) throws(BerthError) -> EngineConfig {
         var c = EngineConfig()
+        c.cluster = try ClusterConfig.parse(store: clusterStore, advertise: clusterAdvertise)
         c.socketGroup = try socketGroup(group)
         guard host.hasPrefix("unix://"), host.count > "unix://".count else {
             throw .invalidArgument("invalid -H \(host): berthd listens on a unix socket only; use unix:///path/to/berth.sock")

@@ -22,6 +22,8 @@ public struct EngineConfig: Sendable {
     public var socketGroup: UInt32?
     /// Seconds a client may take to send a request's head (dockerd's ReadHeaderTimeout: 5 minutes).
     public var readHeaderTimeout = 300
+    /// `--cluster-store`/`--cluster-advertise`; nil: this host is in no cluster.
+    public var cluster: ClusterConfig?
 
     public init() {}
 }

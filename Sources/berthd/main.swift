@@ -41,6 +41,10 @@ struct Berthd: AsyncParsableCommand {
     var group: String?
     @Option(name: .customLong("read-header-timeout"), help: "Seconds a client may take to send a request's head (default 300, as dockerd).")
     var readHeaderTimeout = 300
+    @Option(name: .customLong("cluster-store"), help: "etcd of the hosts sharing overlay networks: etcd://HOST:PORT[,HOST:PORT...][/PREFIX].")
+    var clusterStore: String?
+    @Option(name: .customLong("cluster-advertise"), help: "Address or interface other hosts reach this one at (with --cluster-store).")
+    var clusterAdvertise: String?
     @Flag(name: .customLong("enable-failpoints"), help: .hidden)
     var enableFailpoints = false
 
@@ -54,7 +58,7 @@ struct Berthd: AsyncParsableCommand {
                 host: host, dataRoot: dataRoot, execRoot: execRoot, pidFile: pidfile, bip: bip,
                 defaultAddressPools: defaultAddressPool, mtu: mtu, dns: dns,
                 hostGatewayIP: hostGatewayIP, firewall: .init(iptables: iptables, ipForward: ipForward, ipMasq: ipMasq, icc: icc),
-                debug: debug, group: group)
+                debug: debug, group: group, clusterStore: clusterStore, clusterAdvertise: clusterAdvertise)
             guard readHeaderTimeout > 0 else { throw BerthError.invalidArgument("invalid --read-header-timeout \(readHeaderTimeout): give a number of seconds above 0") }
             var tuned = config
             tuned.readHeaderTimeout = readHeaderTimeout

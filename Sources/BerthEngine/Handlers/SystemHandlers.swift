@@ -57,7 +57,7 @@ struct SystemHandlers: Sendable {
         let mem = host.memTotal
         let fwd = host.ipForwarding
         let n = await counts()
-        return .obj([
+        let body: JSONValue = .obj([
             "ID": .string(daemonID),
             "Containers": .int(Int64(n.containers)), "ContainersRunning": .int(Int64(n.running)),
             "ContainersPaused": .int(0), "ContainersStopped": .int(Int64(n.stopped)), "Images": .int(Int64(n.images)),
@@ -90,6 +90,12 @@ struct SystemHandlers: Sendable {
             "DefaultAddressPools": .array(config.network.pools4.map { .obj(["Base": .string($0.base.description), "Size": .int(Int64($0.size))]) }),
             "Warnings": .null,
         ])
+        guard let cluster = config.cluster, case .object(var members) = body,
+              let at = members.firstIndex(where: { $0.key == "ServerVersion" }) else { return body }
+        // dockerd 20.10's place and names for them (omitted when unset, as there).
+        members.insert(contentsOf: [.init("ClusterStore", .string(cluster.store.description)),
+                                    .init("ClusterAdvertise", .string(cluster.advertise))], at: at + 1)
+        return .object(members)
     }
 
     private func archName() -> String {
