@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: nio),
         ]),
         lib("BerthNetwork", [
-            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall", "BerthDHCP",
+            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall", "BerthDHCP", "BerthCluster",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: nio),
         ]),

@@ -65,7 +65,7 @@ public struct Daemon {
                 BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger),
                 ChildLinkDriver(.macvlan, netlink: netlink, sandboxes: sandboxes, logger: logger, dhcp: LinuxDHCPClient()),
                 ChildLinkDriver(.ipvlan, netlink: netlink, sandboxes: sandboxes, logger: logger),
-                PassiveDriver(name: "host"), PassiveDriver(name: "null"),
+                OverlayDriver(), PassiveDriver(name: "host"), PassiveDriver(name: "null"),
             ],
             config: config.network, logger: logger, sandboxes: sandboxes, events: events,
             firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), sysctls: LinuxSysctls(), settings: $0, logger: logger) },
@@ -80,7 +80,7 @@ public struct Daemon {
             try await store.setSetting("daemon-id", daemonID)
         }
 
-        let membership = try await joinCluster(daemonID: daemonID, netlink: netlink)
+        let membership = try await joinCluster(daemonID: daemonID, netlink: netlink, controller: controller)
 
         let usage = ContainerImageUsage()
         let images = try await ImageStore.open(dataRoot: config.dataRoot, usage: usage)
@@ -123,7 +123,7 @@ public struct Daemon {
 
     /// With `--cluster-store`: this host's membership, joining in the background (an etcd that is
     /// down never holds up the start; local networks do not need it).
-    private func joinCluster(daemonID: String, netlink: LinuxRouteNetlink) async throws -> ClusterMembership? {
+    private func joinCluster(daemonID: String, netlink: LinuxRouteNetlink, controller: NetworkController) async throws -> ClusterMembership? {
         guard let cluster = config.cluster else { return nil }
         let ip = try await cluster.resolveAdvertise { name in
             try await netlink.link(named: name) == nil ? nil : try await netlink.addresses(link: name)
@@ -140,6 +140,7 @@ public struct Daemon {
                 }
             })
         await membership.start()
+        await controller.attachCluster(store)
         return membership
     }
 }

@@ -20,15 +20,17 @@ extension NetworkController {
         if spec.configOnly || spec.configFrom != nil {
             throw BerthError(.notImplemented, "config-only networks (--config-only, --config-from) are not supported by Berth yet")
         }
-        if let scope = spec.scope, !scope.isEmpty, scope != "local" {
-            throw BerthError.invalidArgument("invalid scope \"\(scope)\": Berth networks are local; omit --scope or use --scope local")
-        }
-        if Self.knownUnsupportedDrivers.contains(driverName) {
+        if drivers[driverName] == nil, Self.knownUnsupportedDrivers.contains(driverName) {
             throw BerthError(.notImplemented, "the \(driverName) driver is not supported by Berth yet; use the bridge driver")
         }
         guard let driver = drivers[driverName] else { throw BerthError.notFound("plugin \"\(driverName)\" not found") }
         guard driver.capabilities.userNetworks else {
             throw BerthError.forbidden("only one instance of \"\(driverName)\" network is allowed")
+        }
+        let scope = driver.capabilities.scope
+        // `swarm` is what dockerd calls the scope of overlay networks; Berth's are `global`.
+        if let asked = spec.scope, !asked.isEmpty, asked != scope, !(scope == "global" && asked == "swarm") {
+            throw BerthError.invalidArgument("invalid scope \"\(asked)\": \(driverName) networks are \(scope); omit --scope or use --scope \(scope)")
         }
         let ipamDriver = spec.ipamDriver.isEmpty ? "default" : spec.ipamDriver
         let leased = ipamDriver == Self.dhcpIPAM
@@ -42,6 +44,7 @@ extension NetworkController {
         }
         try driver.validate(options: spec.options)
         let requests = try Self.parseSubnets(spec.subnets)
+        if scope == "global" { return try await createGlobal(spec, driver: driver, requests: requests) }
 
         let id = Identifier.random()
         var record = NetworkRecord(
@@ -154,6 +157,7 @@ extension NetworkController {
         if endpointCount(network.id) > 0 {
             throw BerthError.forbidden("error while removing network: network \(network.name) id \(network.id) has active endpoints")
         }
+        if network.record.scope == "global" { return try await removeGlobal(network) }
         guard !removing.contains(network.id) else { throw BerthError.notFound("network \(ref) not found") }
         removing.insert(network.id)
         defer { removing.remove(network.id) }

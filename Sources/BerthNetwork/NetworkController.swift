@@ -1,3 +1,4 @@
+import BerthCluster
 import BerthCore
 import BerthIPAM
 import BerthStore
@@ -48,6 +49,12 @@ public actor NetworkController {
     var forwardingGuard = false
     /// Networks being created (not yet in `networks`), so a rebuild in the meantime keeps them.
     var pendingNetworks: [String: Network] = [:]
+    /// The cluster store of global (overlay) networks, `--cluster-store`; nil: in no cluster.
+    var cluster: (any ClusterStore)?
+    /// Follows the cluster's networks (NetworkController+Global).
+    var clusterSync: Task<Void, Never>?
+    /// The cluster revision the global networks were last read at; 0 before the first read.
+    var clusterRevision: Int64 = 0
 
     public init(
         store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,

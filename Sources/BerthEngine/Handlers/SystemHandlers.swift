@@ -64,7 +64,7 @@ struct SystemHandlers: Sendable {
             "Driver": .string("overlay2"), "DriverStatus": .array([]),
             "Plugins": .obj([
                 "Volume": .array([.string("local")]),
-                "Network": .array([.string("bridge"), .string("host"), .string("null")]),
+                "Network": .array(["bridge", "host", "ipvlan", "macvlan", "null", "overlay"].map { .string($0) }),
                 "Authorization": .null, "Log": .array([.string("json-file")]),
             ]),
             "MemoryLimit": .bool(true), "SwapLimit": .bool(false), "CpuCfsPeriod": .bool(true), "CpuCfsQuota": .bool(true),
