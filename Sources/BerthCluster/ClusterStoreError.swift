@@ -7,7 +7,7 @@ public enum ClusterStoreError: Error, Sendable, Equatable, CustomStringConvertib
     /// The store's reply could not be read.
     case malformed(String)
     /// The operation had no answer within its deadline.
-    case timeout(operation: String, seconds: Double)
+    case timeout(store: String, operation: String, seconds: Double)
     /// A watch asked for history the store has compacted away.
     case compacted(revision: Int64)
     /// The address given for the store cannot be used.
@@ -19,7 +19,7 @@ public enum ClusterStoreError: Error, Sendable, Equatable, CustomStringConvertib
             "cluster store \(store) is unavailable: \(reason); check that etcd runs there and that --cluster-store names it"
         case .server(let status, let message): "cluster store error (HTTP \(status)): \(message)"
         case .malformed(let m): "cluster store reply not understood: \(m)"
-        case .timeout(let op, let s): "cluster store did not answer \(op) within \(s) s"
+        case .timeout(let store, let op, let s): "cluster store \(store) did not answer \(op) within \(s) s; check that etcd runs there and is reachable"
         case .compacted(let r): "cluster store has compacted history up to revision \(r)"
         case .badAddress(let m): m
         }

@@ -42,7 +42,7 @@ final class EtcdHTTPClient: Sendable {
         let channel = try await checkOut()
         let promise = channel.eventLoop.makePromise(of: EtcdReply.self)
         let deadline = channel.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(ClusterStoreError.timeout(operation: operation, seconds: Double(self.timeout.nanoseconds) / 1e9))
+            promise.fail(ClusterStoreError.timeout(store: self.storeName, operation: operation, seconds: Double(self.timeout.nanoseconds) / 1e9))
             channel.close(promise: nil)
         }
         channel.writeAndFlush(EtcdRequest(head: head(path), body: body, promise: promise), promise: nil)

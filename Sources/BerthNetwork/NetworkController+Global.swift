@@ -120,8 +120,10 @@ extension NetworkController {
                 if reported { logger.info("global networks: following the cluster store again") }
                 reported = false
                 for try await batch in cluster.watch(prefix: OverlayKeys.networks, after: snapshot.revision) {
+                    logger.debug("global networks: \(batch.count) change(s) from the cluster store")
                     for event in batch { await apply(event) }
                 }
+                logger.debug("global networks: the watch ended; reading the cluster store again")
             } catch {
                 if !reported { logger.warning("global networks: \(error); local networks are unaffected, retrying") }
                 reported = true

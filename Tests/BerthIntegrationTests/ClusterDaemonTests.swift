@@ -69,7 +69,7 @@ struct ClusterDaemonTests {
             etcd.stop()
             #expect(try s.docker("network", "create", "local-while-etcd-down").code == 0)
             #expect(try s.docker("network", "ls").out.contains("local-while-etcd-down"))
-            #expect(waitFor(8) { s.log.contains("cluster store etcd://10.99.0.2:2379 is unavailable") } != nil, "no warning in the log")
+            #expect(waitFor(8) { s.log.contains("warning berthd: [BerthEngine] cluster store etcd://10.99.0.2:2379 ") } != nil, "no warning in the log")
             try etcd.start()
             #expect(try waitFor(20) { try hostValue() != nil } != nil, "the host did not join again after etcd came back: \(s.log)")
         }

@@ -58,7 +58,8 @@ final class DaemonSandbox: @unchecked Sendable {
 
     static var isRoot: Bool { getuid() == 0 }
 
-    init(extraArgs: [String] = []) throws {
+    /// `prepare` runs once the namespace exists, before berthd starts (links it needs at start).
+    init(extraArgs: [String] = [], prepare: (DaemonSandbox) throws -> Void = { _ in }) throws {
         self.extraArgs = extraArgs
         root = "/tmp/berth-test-\(tag)"
         try FileManager.default.createDirectory(atPath: root + "/run", withIntermediateDirectories: true)
@@ -67,6 +68,7 @@ final class DaemonSandbox: @unchecked Sendable {
         cleanups.append { [namespace] in _ = try? Shell.run("/usr/sbin/ip", ["netns", "del", namespace]) }
         try Shell.must("/usr/sbin/ip", ["netns", "exec", namespace, "ip", "link", "set", "lo", "up"])
         do {
+            try prepare(self)
             try start()
         } catch {
             // No caller holds this sandbox yet to close it: undo here, or the namespace and roots leak.
