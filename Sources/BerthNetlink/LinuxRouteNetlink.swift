@@ -95,6 +95,26 @@ public final class LinuxRouteNetlink: RouteNetlink {
         try await run { try $0.createChild(name: name, parent: parent, kind: kind, namespaceFD: namespaceFD, mac: mac) }
     }
 
+    public func createVXLAN(name: String, vni: Int, local: IPv4Address?, port: Int, mtu: Int?) async throws {
+        try await run { try $0.createVXLAN(name: name, vni: vni, local: local, port: port, mtu: mtu) }
+    }
+
+    public func replaceNeighbour(_ ip: IPAddress, mac: MACAddress, link: String) async throws {
+        try await run { try $0.replaceNeighbour(ip, mac: mac, link: link) }
+    }
+
+    public func deleteNeighbour(_ ip: IPAddress, link: String) async throws {
+        try await run { try $0.deleteNeighbour(ip, link: link) }
+    }
+
+    public func replaceForwarding(mac: MACAddress, destination: IPAddress, link: String) async throws {
+        try await run { try $0.replaceForwarding(mac: mac, destination: destination, link: link) }
+    }
+
+    public func deleteForwarding(mac: MACAddress, destination: IPAddress, link: String) async throws {
+        try await run { try $0.deleteForwarding(mac: mac, destination: destination, link: link) }
+    }
+
     public func createVeth(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?) async throws {
         try await run {
             try $0.createVeth(name: name, peerName: peerName, peerNamespaceFD: peerNamespaceFD, mtu: mtu)

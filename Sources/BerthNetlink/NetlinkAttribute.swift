@@ -35,6 +35,11 @@ package struct NetlinkAttribute: Hashable, Sendable {
         return Self(type, payload: payload)
     }
 
+    /// An 8-bit attribute (`IFLA_VXLAN_LEARNING`).
+    package static func uint8(_ type: some BinaryInteger, _ value: UInt8) -> Self {
+        Self(type, payload: [value])
+    }
+
     /// A host-order 16-bit attribute (`IFLA_VLAN_ID`, `IFLA_IPVLAN_MODE`).
     package static func uint16(_ type: some BinaryInteger, _ value: UInt16) -> Self {
         var payload: [UInt8] = []

@@ -22,13 +22,16 @@ package struct NetlinkMessageType: RawRepresentable, Hashable, Sendable, CustomS
     package static let RTM_NEWROUTE = Self(CBerth.RTM_NEWROUTE)
     package static let RTM_DELROUTE = Self(CBerth.RTM_DELROUTE)
     package static let RTM_GETROUTE = Self(CBerth.RTM_GETROUTE)
+    package static let RTM_NEWNEIGH = Self(CBerth.RTM_NEWNEIGH)
+    package static let RTM_DELNEIGH = Self(CBerth.RTM_DELNEIGH)
 
     private static let names: [Self: String] = [
         .NLMSG_NOOP: "NLMSG_NOOP", .NLMSG_ERROR: "NLMSG_ERROR", .NLMSG_DONE: "NLMSG_DONE",
         .NLMSG_OVERRUN: "NLMSG_OVERRUN", .RTM_NEWLINK: "RTM_NEWLINK", .RTM_DELLINK: "RTM_DELLINK",
         .RTM_GETLINK: "RTM_GETLINK", .RTM_SETLINK: "RTM_SETLINK", .RTM_NEWADDR: "RTM_NEWADDR",
         .RTM_DELADDR: "RTM_DELADDR", .RTM_GETADDR: "RTM_GETADDR", .RTM_NEWROUTE: "RTM_NEWROUTE",
-        .RTM_DELROUTE: "RTM_DELROUTE", .RTM_GETROUTE: "RTM_GETROUTE",
+        .RTM_DELROUTE: "RTM_DELROUTE", .RTM_GETROUTE: "RTM_GETROUTE", .RTM_NEWNEIGH: "RTM_NEWNEIGH",
+        .RTM_DELNEIGH: "RTM_DELNEIGH",
     ]
 
     /// The kernel spelling (`RTM_NEWLINK`), used in error messages.

@@ -91,6 +91,23 @@ extension NetlinkRequest {
         return NetlinkRequest(type: .RTM_NEWLINK, flags: create, header: interfaceHeader(), attributes: attributes)
     }
 
+    /// `RTM_NEWLINK` creating a VXLAN device as the overlay driver wants it: `vni`, the UDP
+    /// `port` (network order on the wire), the `local` underlay address, no learning (every
+    /// remote entry comes from the cluster store) and proxy ARP (answered from the neighbour
+    /// table), with an MTU when given.
+    package static func createVXLAN(name: String, vni: Int, local: IPv4Address?, port: Int, mtu: Int?) throws -> NetlinkRequest {
+        try LinkValidation.validateName(name)
+        guard (1...0xFF_FFFF).contains(vni) else { throw NetlinkError.invalidArgument("VXLAN id must be between 1-16777215, received: \(vni)") }
+        guard (1...65535).contains(port) else { throw NetlinkError.invalidArgument("VXLAN port must be between 1-65535, received: \(port)") }
+        var data: [NetlinkAttribute] = [.uint32(IFLA_VXLAN_ID, UInt32(vni))]
+        if let local { data.append(.bytes(IFLA_VXLAN_LOCAL, IPAddress.v4(local).bytes)) }
+        data += [.bytes(IFLA_VXLAN_PORT, [UInt8(port >> 8), UInt8(port & 0xFF)]), .uint8(IFLA_VXLAN_LEARNING, 0), .uint8(IFLA_VXLAN_PROXY, 1)]
+        var attributes: [NetlinkAttribute] = [.string(IFLA_IFNAME, name)]
+        if let mtu { attributes.append(.uint32(IFLA_MTU, try LinkValidation.validatedMTU(mtu))) }
+        attributes.append(.nested(IFLA_LINKINFO, [.string(IFLA_INFO_KIND, "vxlan"), .nested(IFLA_INFO_DATA, data)]))
+        return NetlinkRequest(type: .RTM_NEWLINK, flags: create, header: interfaceHeader(), attributes: attributes)
+    }
+
     /// `RTM_DELLINK` by name.
     package static func deleteLink(name: String) throws -> NetlinkRequest {
         try LinkValidation.validateName(name)

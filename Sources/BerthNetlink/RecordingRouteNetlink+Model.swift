@@ -20,6 +20,9 @@ extension RecordingRouteNetlink {
             var addresses: [Int32: [CIDR]] = [:]
             /// Routes added explicitly; connected routes are derived from addresses.
             var routes: [RouteInfo] = []
+            /// Permanent neighbour entries by link index, and FDB entries (MAC → VTEP) by link.
+            var neighbours: [Int32: [IPAddress: MACAddress]] = [:]
+            var forwarding: [Int32: [MACAddress: IPAddress]] = [:]
             var calls: [Call] = []
             var failures: [InjectedFailure] = []
         }

@@ -40,6 +40,11 @@ public final class RecordingRouteNetlink: RouteNetlink {
         case addRoute(destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?)
         case deleteRoute(destination: CIDR?, gateway: IPAddress?, link: String, table: Int?, metric: Int?)
         case routes(link: String?)
+        case createVXLAN(name: String, vni: Int, local: IPv4Address?, port: Int, mtu: Int?)
+        case replaceNeighbour(IPAddress, mac: MACAddress, link: String)
+        case deleteNeighbour(IPAddress, link: String)
+        case replaceForwarding(mac: MACAddress, destination: IPAddress, link: String)
+        case deleteForwarding(mac: MACAddress, destination: IPAddress, link: String)
     }
 
     /// A namespace of the simulated machine.

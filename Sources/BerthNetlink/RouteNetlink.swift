@@ -65,6 +65,18 @@ public protocol RouteNetlink: Sendable {
     /// The unicast routes of the main table (`RTM_GETROUTE` dump), IPv4 first, optionally only
     /// those out of `link` (`ENODEV` when it does not exist).
     func routes(link: String?) async throws -> [RouteInfo]
+    /// Creates a VXLAN device: `vni`, UDP `port`, `local` underlay address, no learning, proxy
+    /// ARP. `EEXIST` when the name is taken, or when another device has this VNI and port.
+    func createVXLAN(name: String, vni: Int, local: IPv4Address?, port: Int, mtu: Int?) async throws
+    /// Sets a permanent neighbour entry (`ip` is at `mac`) on `link`, replacing an older one.
+    func replaceNeighbour(_ ip: IPAddress, mac: MACAddress, link: String) async throws
+    /// Removes the neighbour entry of `ip` on `link`; `ENOENT` when there is none.
+    func deleteNeighbour(_ ip: IPAddress, link: String) async throws
+    /// Sets a permanent FDB entry on the VXLAN device `link`: frames to `mac` go to the VTEP at
+    /// `destination`.
+    func replaceForwarding(mac: MACAddress, destination: IPAddress, link: String) async throws
+    /// Removes that FDB entry; `ENOENT` when there is none.
+    func deleteForwarding(mac: MACAddress, destination: IPAddress, link: String) async throws
 }
 
 extension RouteNetlink {

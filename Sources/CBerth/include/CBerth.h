@@ -9,6 +9,7 @@
 #include <linux/if_addr.h>
 #include <linux/if.h>
 #include <linux/veth.h>
+#include <linux/neighbour.h> // ndmsg, NDA_*, NTF_*, NUD_*: neighbour and FDB entries (overlay)
 #include <sys/socket.h>
 #include <linux/sched.h> // CLONE_NEWNET
 
