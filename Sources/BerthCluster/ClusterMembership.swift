@@ -48,7 +48,7 @@ public actor ClusterMembership {
     public static let hostsPrefix = "hosts/"
 
     public let store: any ClusterStore
-    public let host: Host
+    public nonisolated let host: Host
     public let ttl: Int
     private let interval: Duration
     private let onRejoin: @Sendable (Int64) async -> Void
@@ -56,19 +56,24 @@ public actor ClusterMembership {
     public private(set) var state: State = .joining {
         didSet { if !Self.sameKind(oldValue, state) { onState(state) } }
     }
+    /// How long the addresses of a dead host stay reserved (seconds): longer than `ttl`, so a
+    /// host that comes back finds its containers' addresses still its own.
+    public let reservationTTL: Int
     private var loop: Task<Void, Never>?
     private var lease: Int64?
+    private var reservationLease: Int64?
     private var joinWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// A membership of `host` in `store`; nothing happens until `start()`.
     /// `ttl` is how long a dead host's keys outlive it; `interval` how often the lease is renewed.
     /// `onRejoin` runs after a lost lease was replaced; `onState` when the state changes kind.
-    public init(store: any ClusterStore, host: Host, ttl: Int = 10, interval: Duration = .seconds(3),
+    public init(store: any ClusterStore, host: Host, ttl: Int = 10, reservationTTL: Int = 300, interval: Duration = .seconds(3),
                 onRejoin: @escaping @Sendable (Int64) async -> Void = { _ in },
                 onState: @escaping @Sendable (State) -> Void = { _ in }) {
         self.store = store
         self.host = host
         self.ttl = ttl
+        self.reservationTTL = max(reservationTTL, ttl)
         self.interval = interval
         self.onRejoin = onRejoin
         self.onState = onState
@@ -106,13 +111,25 @@ public actor ClusterMembership {
         return lease
     }
 
+    /// The lease this host's address reservations are written with (`reservationTTL`); throws
+    /// while it has none.
+    public func currentReservationLease() throws(ClusterStoreError) -> Int64 {
+        _ = try currentLease()
+        guard let reservationLease else {
+            throw .unavailable(store: "cluster store", reason: "this host has not joined the cluster yet")
+        }
+        return reservationLease
+    }
+
     /// Stops renewing and revokes the lease, so other hosts drop this one at once (a clean
     /// shutdown); a host that crashes is dropped when the lease runs out instead.
     public func leave(revoke: Bool = true) async {
         loop?.cancel()
         loop = nil
         if revoke, let lease { try? await store.revokeLease(lease) }
+        if revoke, let reservationLease { try? await store.revokeLease(reservationLease) }
         lease = nil
+        reservationLease = nil
         state = .left
     }
 
@@ -120,14 +137,21 @@ public actor ClusterMembership {
         var first = true
         while !Task.isCancelled {
             do {
-                if let current = lease {
+                if let current = lease, let reserved = reservationLease {
                     if try await store.keepAlive(current) == 0 {
                         lease = nil  // expired while we could not renew it: join again now
                         continue
                     }
+                    if try await store.keepAlive(reserved) == 0 {
+                        // The reservations went too (a very long partition): the owner claims
+                        // its addresses again on the new one.
+                        reservationLease = try await store.grantLease(ttl: reservationTTL).id
+                        await onRejoin(current)
+                    }
                     state = .joined(lease: current)
                 } else {
                     let granted = try await store.grantLease(ttl: ttl)
+                    if reservationLease == nil { reservationLease = try await store.grantLease(ttl: reservationTTL).id }
                     try await store.put(hostKey, host.encoded, lease: granted.id)
                     lease = granted.id
                     state = .joined(lease: granted.id)

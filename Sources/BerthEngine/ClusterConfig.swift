@@ -11,6 +11,8 @@ public struct ClusterConfig: Sendable, Equatable {
 
     /// Seconds a host's lease lasts: how long a host that died stays in the cluster.
     public var leaseTTL = 10
+    /// Seconds the addresses of a host that died stay reserved for its return.
+    public var reservationTTL = 300
 
     /// Both flags, or neither; dockerd's message when only the advertise address is given.
     public static func parse(store: String?, advertise: String?) throws(BerthError) -> ClusterConfig? {

@@ -5,6 +5,7 @@ import BerthCluster
 import BerthContainers
 import BerthCore
 import BerthDHCP
+import BerthDNS
 import BerthFirewall
 import BerthImage
 import BerthNetlink
@@ -59,13 +60,17 @@ public struct Daemon {
         let netlink = try LinuxRouteNetlink(threadPool: threadPool)
         let events = EventLog()
         let sandboxes = LinuxSandboxProvider(threadPool: threadPool)
+        let advertised = try await config.cluster?.resolveAdvertise { name in
+            try await netlink.link(named: name) == nil ? nil : try await netlink.addresses(link: name)
+        }
+        let fabric = OverlayFabric(netlink: netlink, sandboxes: sandboxes, directory: config.execRoot + "/overlay", logger: logger, local: advertised)
         let controller = NetworkController(
             store: store,
             drivers: [
                 BridgeDriver(netlink: netlink, sysctls: LinuxSysctls(), logger: logger),
                 ChildLinkDriver(.macvlan, netlink: netlink, sandboxes: sandboxes, logger: logger, dhcp: LinuxDHCPClient()),
                 ChildLinkDriver(.ipvlan, netlink: netlink, sandboxes: sandboxes, logger: logger),
-                OverlayDriver(), PassiveDriver(name: "host"), PassiveDriver(name: "null"),
+                OverlayDriver(fabric: fabric), PassiveDriver(name: "host"), PassiveDriver(name: "null"),
             ],
             config: config.network, logger: logger, sandboxes: sandboxes, events: events,
             firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), sysctls: LinuxSysctls(), settings: $0, logger: logger) },
@@ -80,14 +85,15 @@ public struct Daemon {
             try await store.setSetting("daemon-id", daemonID)
         }
 
-        let membership = try await joinCluster(daemonID: daemonID, netlink: netlink, controller: controller)
+        let dns = EmbeddedDNS(firewall: LinuxNFTables(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        var membership: ClusterMembership?
+        if let advertised { membership = await joinCluster(daemonID: daemonID, advertised: advertised, controller: controller, records: dns.records) }
 
         let usage = ContainerImageUsage()
         let images = try await ImageStore.open(dataRoot: config.dataRoot, usage: usage)
         let paths = ContainerPaths(dataRoot: config.dataRoot, execRoot: config.execRoot)
         let runtime = ConmonRuncRuntime(configuration: .init(
             runcRoot: config.execRoot + "/runc", socketDirectory: config.execRoot + "/conmon"))
-        let dns = EmbeddedDNS(firewall: LinuxNFTables(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let containers = ContainerService(
             store: store, images: images, rootfs: RootfsManager(dataRoot: config.dataRoot), runtime: runtime,
             network: controller, paths: paths, logger: logger, dns: dns, defaults: config.containerDefaults, events: events)
@@ -123,15 +129,14 @@ public struct Daemon {
 
     /// With `--cluster-store`: this host's membership, joining in the background (an etcd that is
     /// down never holds up the start; local networks do not need it).
-    private func joinCluster(daemonID: String, netlink: LinuxRouteNetlink, controller: NetworkController) async throws -> ClusterMembership? {
+    private func joinCluster(daemonID: String, advertised ip: IPAddress, controller: NetworkController, records: ServiceRecords) async -> ClusterMembership? {
         guard let cluster = config.cluster else { return nil }
-        let ip = try await cluster.resolveAdvertise { name in
-            try await netlink.link(named: name) == nil ? nil : try await netlink.addresses(link: name)
-        }
         let store = EtcdClusterStore(address: cluster.store, group: MultiThreadedEventLoopGroup.singleton)
         let logger = self.logger
         let membership = ClusterMembership(
             store: store, host: .init(id: daemonID, name: EngineInfo.hostname, address: ip.description), ttl: cluster.leaseTTL,
+            reservationTTL: cluster.reservationTTL,
+            onRejoin: { _ in await controller.clusterRejoined() },
             onState: { state in
                 switch state {
                 case .joined(let lease): logger.info("joined the cluster at \(cluster.store) as \(ip) (lease \(String(lease, radix: 16)))")
@@ -140,7 +145,7 @@ public struct Daemon {
                 }
             })
         await membership.start()
-        await controller.attachCluster(store)
+        await controller.attachCluster(store, membership: membership, records: records)
         return membership
     }
 }

@@ -7,6 +7,19 @@ extension NetworkController {
     /// Checks and reservations (address, interface name) happen before the first `await`; a
     /// failure in the kernel or the store undoes them.
     public func connect(_ ref: String, _ request: EndpointRequest) async throws -> EndpointRecord {
+        // On a global network another host may take the address this one chose in the meantime;
+        // it is then held as theirs and the next free one tried.
+        for _ in 0..<8 {
+            do {
+                return try await connectOnce(ref, request)
+            } catch is ClusterAddressTaken {
+                continue
+            }
+        }
+        throw BerthError(.unavailable, "cannot connect \(request.containerName) to \(ref): other hosts kept taking the addresses this one chose; try again")
+    }
+
+    private func connectOnce(_ ref: String, _ request: EndpointRequest) async throws -> EndpointRecord {
         let network = try find(ref)
         guard let sandboxes else { throw BerthError.internalError("this daemon was started without sandbox support") }
         guard let driver = drivers[network.driver] else { throw BerthError.notFound("plugin \"\(network.driver)\" not found") }
@@ -91,6 +104,22 @@ extension NetworkController {
         }
         pendingEndpoints[endpoint.id] = endpoint
         defer { pendingEndpoints[endpoint.id] = nil }
+        let global = network.record.scope == "global"
+        if global {
+            do {
+                try await claimInCluster(endpoint, network: network)
+            } catch let taken as ClusterAddressTaken {
+                releaseAll()
+                hold(taken.addresses, network: network.id)
+                if !(request.ipv4 ?? "").isEmpty || !(request.ipv6 ?? "").isEmpty {
+                    throw BerthError.forbidden("Address already in use: \(taken.addresses.map(\.description).joined(separator: ", ")) is taken on \(network.name) by a container on another host")
+                }
+                throw taken
+            } catch {
+                releaseAll()
+                throw error
+            }
+        }
 
         // Journaled: the record is saved with the intent's deletion, so a crash before that rolls
         // the join back at restart (the plan names the veth to delete).
@@ -104,6 +133,7 @@ extension NetworkController {
             throw error
         }
         change.onUndo(releaseAll)
+        if global { change.onUndo { [endpoint] in await self.withdrawFromCluster(endpoint, network: network) } }
         do {
             if isIsolated(endpoint) {
                 // Into the isolated set before its port exists, so it never talks to its neighbours.
@@ -122,6 +152,7 @@ extension NetworkController {
             pendingEndpoints[endpoint.id] = endpoint
             change.onUndo { [endpoint] in try? await driver.leave(endpoint, network: network) }
             Failpoint.hit("connect.after-join")
+            if global { try await publishInCluster(endpoint, network: network) }
             if !endpoint.ports.isEmpty {
                 let ports = endpoint.ports
                 do {
@@ -208,6 +239,7 @@ extension NetworkController {
             releasePortSockets(endpoint.id)
         }
         await unisolate(endpoint)
+        if network.record.scope == "global" { await withdrawFromCluster(endpoint, network: network) }
         for text in [endpoint.ipv4Address, endpoint.ipv6Address] where !text.isEmpty {
             if let c = CIDR(text) { ipam.releaseAddress(networkID: network.id, c.address) }
         }
@@ -311,57 +343,6 @@ extension NetworkController {
             $0.containerID == e.containerID && $0.id != e.id && (networks[$0.networkID].map(reachesOutside) ?? false)
         }
         return !rivals.contains { $0.order < e.order }
-    }
-
-    /// dockerd's rules for user-chosen addresses and aliases.
-    public static func validate(_ r: EndpointRequest, on network: Network) throws(BerthError) {
-        let wantsIP = !(r.ipv4 ?? "").isEmpty || !(r.ipv6 ?? "").isEmpty
-        if network.record.predefined {
-            if wantsIP { throw .invalidArgument("user specified IP address is supported on user defined networks only") }
-            if !r.aliases.isEmpty { throw .invalidArgument("network-scoped alias is supported only for containers in user defined networks") }
-        } else if wantsIP && network.record.userSubnets != true {
-            throw .invalidArgument("user specified IP address is supported only when connecting to networks with user configured subnets")
-        }
-        for text in r.linkLocalIPs {
-            guard let ip = IPAddress(text), ip.isLinkLocalUnicast else { throw .invalidArgument("invalid link-local IP address: \(text)") }
-        }
-    }
-
-    /// Allocates the endpoint's address of one family: the requested one, or the next free.
-    private func allocate(_ network: Network, family: IPFamily, requested: String?) throws -> CIDR? {
-        let hasFamily = network.subnets.contains { $0.family == family }
-        if let text = requested, !text.isEmpty {
-            guard let ip = IPAddress(text), ip.family == family else {
-                throw BerthError.invalidArgument("invalid IP\(family == .v4 ? "v4" : "v6") address: \(text)")
-            }
-            do { return try ipam.allocate(networkID: network.id, family: family, preferred: ip) } catch { throw error.berthError }
-        }
-        guard hasFamily else { return nil }
-        do { return try ipam.allocate(networkID: network.id, family: family) } catch { throw error.berthError }
-    }
-
-    /// After a restart, once the running containers' sandboxes are pinned again and the
-    /// endpoints of the others dropped: lets each driver take up what it keeps for its endpoints
-    /// (DHCP leases). Returns at once; the drivers work in the background.
-    public func resumeDrivers() async {
-        for network in networks.values {
-            let mine = endpoints.values.filter { $0.networkID == network.id }
-            if !mine.isEmpty { await drivers[network.driver]?.resume(mine, network: network) }
-        }
-    }
-
-    /// Reads endpoints back at start and re-reserves their addresses.
-    func restoreEndpoints() async throws {
-        for e in try await store.endpoints() {
-            guard networks[e.networkID] != nil else {
-                try await store.deleteEndpoint(id: e.id)
-                continue
-            }
-            for text in [e.ipv4Address, e.ipv6Address] where !text.isEmpty {
-                if let c = CIDR(text) { _ = try? ipam.allocate(networkID: e.networkID, family: c.family, preferred: c.address) }
-            }
-            endpoints[e.id] = e
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 import BerthCluster
 import BerthCore
+import BerthDNS
 import BerthIPAM
 import BerthStore
 
@@ -17,8 +18,12 @@ extension NetworkController {
 
     /// Joins this controller to the cluster's global networks: mirrors them now and follows
     /// every change until the daemon stops. Returns at once.
-    public func attachCluster(_ store: any ClusterStore) {
+    /// `membership` is this host's (endpoints need it: their keys go on its leases); remote
+    /// endpoints' names go into `records`.
+    public func attachCluster(_ store: any ClusterStore, membership: ClusterMembership? = nil, records: ServiceRecords? = nil) {
         cluster = store
+        clusterHost = membership
+        clusterRecords = records
         clusterSync?.cancel()
         clusterSync = Task { await self.followCluster(store) }
     }
@@ -114,14 +119,28 @@ extension NetworkController {
         var reported = false
         while !Task.isCancelled {
             do {
-                let snapshot = try await cluster.range(OverlayKeys.networks, prefix: true)
+                // Endpoints go on the host's leases: wait for them (a store that is down never
+                // holds up the start; the networks are known from the local copy meanwhile).
+                await clusterHost?.waitJoined()
+                // One read and one watch of everything: networks, then endpoints and addresses.
+                let snapshot = try await cluster.range("", prefix: true)
                 await applySnapshot(snapshot.kvs)
+                await applyEndpointSnapshot(snapshot.kvs)
+                try await republish()
                 clusterRevision = snapshot.revision
                 if reported { logger.info("global networks: following the cluster store again") }
                 reported = false
-                for try await batch in cluster.watch(prefix: OverlayKeys.networks, after: snapshot.revision) {
+                for try await batch in cluster.watch(prefix: "", after: snapshot.revision) {
                     logger.debug("global networks: \(batch.count) change(s) from the cluster store")
-                    for event in batch { await apply(event) }
+                    var changed: Set<String> = []
+                    for event in batch {
+                        if OverlayKeys.networkID(event.kv.key) != nil {
+                            await apply(event)
+                        } else if let id = applyEndpointKey(event.kv, deleted: event.kind == .delete) {
+                            changed.insert(id)
+                        }
+                    }
+                    for id in changed.sorted() { await pushPeers(id) }
                 }
                 logger.debug("global networks: the watch ended; reading the cluster store again")
             } catch {
@@ -173,6 +192,10 @@ extension NetworkController {
         }
         forget(id: id)
         ipam.release(networkID: id)
+        remotePeers[id] = nil
+        clusterHeld[id] = nil
+        for cid in dnsPublished.removeValue(forKey: id) ?? [] { clusterRecords?.remove(containerID: cid, networkID: id) }
+        try? await drivers[n.driver]?.delete(n)
         do { try await store.deleteNetwork(id: id) } catch { logger.warning("cannot remove the copy of overlay network \(n.name): \(error)") }
     }
 

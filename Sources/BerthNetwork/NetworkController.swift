@@ -1,5 +1,6 @@
 import BerthCluster
 import BerthCore
+import BerthDNS
 import BerthIPAM
 import BerthStore
 import Logging
@@ -55,6 +56,16 @@ public actor NetworkController {
     var clusterSync: Task<Void, Never>?
     /// The cluster revision the global networks were last read at; 0 before the first read.
     var clusterRevision: Int64 = 0
+    /// This host's membership: its id, underlay address and leases.
+    var clusterHost: ClusterMembership?
+    /// Where remote endpoints' names go (the embedded DNS's table); nil: nowhere.
+    var clusterRecords: ServiceRecords?
+    /// Endpoints of other hosts by network and endpoint id, from the cluster store's watch.
+    var remotePeers: [String: [String: OverlayPeer]] = [:]
+    /// Addresses reserved in the local IPAM because other hosts have them.
+    var clusterHeld: [String: Set<IPAddress>] = [:]
+    /// The containers whose remote names are in `clusterRecords`, by network.
+    var dnsPublished: [String: Set<String>] = [:]
 
     public init(
         store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,

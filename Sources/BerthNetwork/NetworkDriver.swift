@@ -55,6 +55,9 @@ public protocol NetworkDriver: Sendable {
     /// driver keeps for running endpoints, such as renewing their DHCP leases. Never waits on
     /// the network: the start goes on at once.
     func resume(_ endpoints: [EndpointRecord], network: Network) async
+    /// A global network's endpoints on other hosts, as the cluster store has them now (the whole
+    /// set each time): the driver makes them reachable from this host's containers.
+    func setPeers(_ peers: [OverlayPeer], network: Network) async
 }
 
 extension NetworkDriver {
@@ -66,6 +69,7 @@ extension NetworkDriver {
     public func prepareEndpoint(_ endpoint: inout EndpointRecord, request: EndpointRequest, network: Network) throws(BerthError) {}
     public func reachesOutside(_ network: Network) -> Bool { !network.record.internalNetwork }
     public func resume(_ endpoints: [EndpointRecord], network: Network) async {}
+    public func setPeers(_ peers: [OverlayPeer], network: Network) async {}
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`

@@ -22,4 +22,11 @@ public struct SandboxHandle: Sendable {
 /// out recording netlinks per namespace.
 public protocol SandboxProvider: Sendable {
     func open(_ sandboxKey: String) async throws -> SandboxHandle
+    /// Makes a new, empty namespace pinned at `key` (a driver's own, such as an overlay
+    /// network's); fails when one is there.
+    func create(_ key: String) async throws
+    /// Unpins and deletes the namespace at `key`; a missing one is fine.
+    func remove(_ key: String) async throws
+    /// The keys of the namespaces pinned in `directory` (file names), for a driver's reconcile.
+    func list(in directory: String) -> [String]
 }

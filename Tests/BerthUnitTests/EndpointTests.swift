@@ -30,6 +30,21 @@ final class RecordingSandboxes: SandboxProvider {
     }
 
     func inside(_ key: String) -> RecordingRouteNetlink { host.view(namespaceFD: fd(key)) }
+
+    /// Namespaces made through `create` and not yet removed.
+    let made = Mutex<Set<String>>([])
+
+    func create(_ key: String) async throws {
+        try made.withLock { m in
+            guard m.insert(key).inserted else { throw BerthError.conflict("namespace \(key) exists") }
+        }
+    }
+
+    func remove(_ key: String) async throws { _ = made.withLock { $0.remove(key) } }
+
+    func list(in directory: String) -> [String] {
+        made.withLock { m in m.filter { $0.hasPrefix(directory + "/") }.map { String($0.dropFirst(directory.count + 1)) }.sorted() }
+    }
 }
 
 @Suite struct EndpointTests {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import BerthCore
 import BerthNetlink
+import Foundation
 import NIOPosix
 
 /// Opens a sandbox's namespace file, and a netlink socket inside that namespace (opened on a
@@ -21,5 +22,17 @@ public struct LinuxSandboxProvider: SandboxProvider {
             _ = Glibc.close(fd)
             throw error
         }
+    }
+
+    public func create(_ key: String) async throws {
+        try await NetworkNamespace.create(at: key)
+    }
+
+    public func remove(_ key: String) async throws {
+        try NetworkNamespace.remove(at: key)
+    }
+
+    public func list(in directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
     }
 }

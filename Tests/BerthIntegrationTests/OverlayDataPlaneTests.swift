@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// Containers on overlay networks across three berthd hosts on one etcd: addresses unique across
+/// the cluster, names resolved and pinged across hosts over VXLAN, and a container's removal
+/// seen by the others.
+@Suite(.serialized, .enabled(if: DaemonSandbox.isRoot && DaemonSandbox.dockerCLI != nil && EtcdServer.isAvailable && BusyboxRootfs.isAvailable,
+                             "needs root, the docker CLI, etcd and busybox-static"))
+struct OverlayDataPlaneTests {
+    func importImages(_ h: DaemonSandbox) throws {
+        let tar = try BusyboxRootfs(directory: h.root + "/images").busyboxTar()
+        let r = try h.docker("import", "--change", #"CMD ["sh"]"#, tar, "alpine:latest")
+        #expect(r.code == 0, "\(r.err)")
+    }
+
+    func ip(_ h: DaemonSandbox, _ container: String, _ network: String) throws -> String {
+        try h.docker("inspect", "-f", "{{.NetworkSettings.Networks.\(network).IPAddress}}", container).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func pings(_ h: DaemonSandbox, _ from: String, _ to: String) throws -> Bool {
+        try h.docker("exec", from, "ping", "-c", "1", "-W", "2", to).code == 0
+    }
+
+    @Test func containersOnDifferentHostsReachEachOtherByNameAndAlias() throws {
+        try withCluster(hosts: 3) { rig in
+            let (h1, h2, h3) = (rig.hosts[0], rig.hosts[1], rig.hosts[2])
+            for h in rig.hosts { try importImages(h) }
+            #expect(try h1.docker("network", "create", "-d", "overlay", "--attachable", "ovnet").code == 0)
+            for h in [h2, h3] { #expect(try rig.waitFor(3) { try h.docker("network", "inspect", "ovnet").code == 0 } != nil) }
+            let r2 = try h2.docker("run", "-d", "--name", "c2", "--network", "ovnet", "alpine", "sleep", "1000")
+            #expect(r2.code == 0, "\(r2.err)")
+            let r3 = try h3.docker("run", "-d", "--name", "c3", "--network", "ovnet", "--network-alias", "web", "alpine", "sleep", "1000")
+            #expect(r3.code == 0, "\(r3.err)")
+            let (a2, a3) = (try ip(h2, "c2", "ovnet"), try ip(h3, "c3", "ovnet"))
+            #expect(a2.hasPrefix("10.0.0.") && a3.hasPrefix("10.0.0.") && a2 != a3, "\(a2) \(a3)")
+            // Each address is claimed in the store by its host, each endpoint published.
+            #expect(try rig.etcd.values(prefix: "/berth/ipam/").count == 2)
+            #expect(try rig.etcd.values(prefix: "/berth/endpoints/").count == 2)
+            let mtu = try h2.docker("exec", "c2", "cat", "/sys/class/net/eth0/mtu").out.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(mtu == "1450", "the underlay's 1500 less VXLAN's 50: \(mtu)")
+
+            // By name and alias, both ways, within a moment of the run returning.
+            let first = try rig.waitFor(5) { try pings(h2, "c2", "c3") }
+            #expect(first != nil, "c2 cannot ping c3 across hosts")
+            print("overlay: c3 pingable by name from host 2 \(first.map { String(format: "%.2f", $0) } ?? "-") s after its run")
+            #expect(try pings(h2, "c2", "web"))
+            #expect(try pings(h3, "c3", "c2"))
+            #expect(try pings(h3, "c3", a2))
+            let lookup = try h2.docker("exec", "c2", "nslookup", "c3", "127.0.0.11").out
+            #expect(lookup.contains(a3), "\(lookup)")
+
+            // TCP by name across hosts.
+            #expect(try h3.docker("exec", "-d", "c3", "sh", "-c", "echo overlay-hello | nc -l -p 7000").code == 0)
+            let tcp = try rig.waitFor(5) { try h2.docker("exec", "c2", "sh", "-c", "nc c3 7000 </dev/null").out.contains("overlay-hello") }
+            #expect(tcp != nil, "no TCP from c2 to c3:7000")
+
+            // The same address is never handed out twice: a third container on host 1.
+            #expect(try h1.docker("run", "-d", "--name", "c1", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            let a1 = try ip(h1, "c1", "ovnet")
+            #expect(![a2, a3].contains(a1), "\(a1) \(a2) \(a3)")
+            #expect(try rig.waitFor(5) { try pings(h1, "c1", "c2") && pings(h1, "c1", "web") } != nil)
+
+            // A removed container goes from the others' DNS and kernel.
+            #expect(try h3.docker("rm", "-f", "c3").code == 0)
+            let gone = try rig.waitFor(5) { try h2.docker("exec", "c2", "nslookup", "c3", "127.0.0.11").code != 0 }
+            #expect(gone != nil, "c3 still resolves on host 2 after its removal")
+            #expect(try !pings(h2, "c2", a3))
+            #expect(try rig.etcd.values(prefix: "/berth/endpoints/").count == 2)
+            #expect(try rig.etcd.values(prefix: "/berth/ipam/").count == 2)
+
+            // With its containers gone, the network goes from any host.
+            for (h, c) in [(h1, "c1"), (h2, "c2")] { #expect(try h.docker("rm", "-f", c).code == 0) }
+            let rm = try h3.docker("network", "rm", "ovnet")
+            #expect(rm.code == 0, "\(rm.err)")
+            #expect(try rig.etcd.values(prefix: "/berth/ipam/").isEmpty)
+        }
+    }
+}
