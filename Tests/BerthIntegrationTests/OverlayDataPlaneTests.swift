@@ -76,4 +76,51 @@ struct OverlayDataPlaneTests {
             #expect(try rig.etcd.values(prefix: "/berth/ipam/").isEmpty)
         }
     }
+
+    func resolves(_ h: DaemonSandbox, _ from: String, _ name: String) throws -> Bool {
+        try h.docker("exec", from, "nslookup", name, "127.0.0.11").code == 0
+    }
+
+    @Test func aDeadOrCutOffHostIsForgottenWithinItsLeaseAndComesBackByItself() throws {
+        try withCluster(hosts: 3) { rig in
+            let (h1, h2, h3) = (rig.hosts[0], rig.hosts[1], rig.hosts[2])
+            for h in [h2, h3] { try importImages(h) }
+            #expect(try h1.docker("network", "create", "-d", "overlay", "--attachable", "ovnet").code == 0)
+            for h in [h2, h3] { #expect(try rig.waitFor(3) { try h.docker("network", "inspect", "ovnet").code == 0 } != nil) }
+            #expect(try h2.docker("run", "-d", "--name", "c2", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            #expect(try h3.docker("run", "-d", "--name", "c3", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            let a3 = try ip(h3, "c3", "ovnet")
+            #expect(try rig.waitFor(5) { try pings(h2, "c2", "c3") } != nil)
+
+            // berthd on host 3 is killed; its container lives on, but the cluster forgets it
+            // when the host's 10 s lease runs out: names first, then the kernel entries.
+            h3.stop(signal: SIGKILL)
+            let forgotten = try rig.waitFor(20) { try !resolves(h2, "c2", "c3") }
+            #expect(forgotten != nil && forgotten! <= 15, "c3 still resolves on host 2 \(forgotten ?? -1) s after host 3 died")
+            print("overlay: a killed host's container forgotten by the others after \(forgotten.map { String(format: "%.1f", $0) } ?? "-") s")
+            #expect(try !pings(h2, "c2", a3), "host 2 still sends to a host that left the cluster")
+            // Its address stays reserved meanwhile: a new container elsewhere gets another one.
+            #expect(try h2.docker("run", "-d", "--name", "c2b", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            #expect(try ip(h2, "c2b", "ovnet") != a3)
+
+            // berthd comes back (live restore): the container is re-published, reachable again.
+            try h3.start(args: ClusterRig.clusterArgs(3))
+            let back = try rig.waitFor(10) { try pings(h2, "c2", "c3") }
+            #expect(back != nil, "c3 not reachable again after host 3's berthd returned")
+            print("overlay: a returning host's container reachable again after \(back.map { String(format: "%.1f", $0) } ?? "-") s")
+            #expect(try ip(h3, "c3", "ovnet") == a3)
+            let other = try rig.waitFor(5) { try pings(h3, "c3", "c2b") }
+            let seen = try h3.docker("exec", "c3", "nslookup", "c2b", "127.0.0.11").out
+            #expect(other != nil, "c3 cannot reach c2b: \(seen) \(h3.log.suffix(3000))")
+
+            // Host 3 is cut off from the LAN longer than its lease: forgotten; then it heals alone.
+            let link = "lh3-\(rig.tag)"
+            try Shell.must("/usr/sbin/ip", ["-n", h3.namespace, "link", "set", link, "down"])
+            #expect(try rig.waitFor(20) { try !resolves(h2, "c2", "c3") } != nil, "a cut-off host was never forgotten")
+            try Shell.must("/usr/sbin/ip", ["-n", h3.namespace, "link", "set", link, "up"])
+            let healed = try rig.waitFor(15) { try pings(h2, "c2", "c3") && pings(h3, "c3", "c2") }
+            #expect(healed != nil, "the partition did not heal")
+            print("overlay: a partition healed \(healed.map { String(format: "%.1f", $0) } ?? "-") s after the link returned")
+        }
+    }
 }

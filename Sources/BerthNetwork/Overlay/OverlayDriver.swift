@@ -92,6 +92,24 @@ public struct OverlayDriver: NetworkDriver {
         }
     }
 
+    /// After a restart: when the network's plane did not survive, makes it again and gives each
+    /// running container a new interface into it (same name, addresses and MAC).
+    public func resume(_ endpoints: [EndpointRecord], network: Network) async {
+        let lost = await fabric.takeLost(network.id)
+        let present = await fabric.hasPlane(network.id)
+        guard lost || !present else { return }
+        for e in endpoints {
+            do {
+                let sandbox = try await fabric.openSandbox(e.sandboxKey)
+                defer { sandbox.close() }
+                try? await sandbox.netlink.deleteLink(name: e.interfaceName)
+                _ = try await join(e, network: network, sandbox: sandbox, providesGateway: false)
+            } catch {
+                fabric.logger.warning("overlay: cannot re-plumb \(e.containerName) into overlay network \(network.name): \(error); reconnect it")
+            }
+        }
+    }
+
     public func setPeers(_ peers: [OverlayPeer], network: Network) async { await fabric.setPeers(network.id, peers) }
 
     public func takeGateway(_ endpoint: EndpointRecord, sandbox: SandboxHandle) async throws {}

@@ -33,7 +33,7 @@ public actor OverlayFabric {
     private let netlink: any RouteNetlink
     private let sandboxes: (any SandboxProvider)?
     private let directory: String
-    private let logger: Logger
+    nonisolated let logger: Logger
     /// This host's underlay (VTEP) address, `--cluster-advertise`; nil outside a cluster.
     private var local: IPAddress?
     private let port: Int
@@ -42,6 +42,7 @@ public actor OverlayFabric {
     /// here yet (programmed when the first local container joins).
     private var wanted: [String: [OverlayPeer]] = [:]
     private var underlayMTU: Int?
+    private var lost: Set<String> = []
     private var making: [String: Task<SandboxHandle, any Error>] = [:]
     /// Networks whose entries are being programmed, and those to program again after that.
     private var programming: Set<String> = []
@@ -164,8 +165,17 @@ public actor OverlayFabric {
                 continue
             }
             guard planes[network.id] == nil else { continue }
+            let handle: SandboxHandle
             do {
-                let handle = try await sandboxes.open(directory + "/" + name)
+                handle = try await sandboxes.open(directory + "/" + name)
+            } catch {
+                // Its pin went with the last daemon's mount namespace (berthd run under
+                // `ip netns exec`): the plane is made again and its containers re-plumbed.
+                try? await sandboxes.remove(directory + "/" + name)
+                lost.insert(network.id)
+                continue
+            }
+            do {
                 guard case .v4(let v4)? = local, let vni = OverlayDriver.vni(of: network.record) else {
                     handle.close()
                     try? await sandboxes.remove(directory + "/" + name)
@@ -181,13 +191,26 @@ public actor OverlayFabric {
                 planes[network.id] = Plane(handle: handle, vxlan: vx)
                 await program(network.id)
             } catch {
-                logger.warning("cannot restore the plane of overlay network \(network.name): \(error); its containers here lose their peers until they reconnect")
+                handle.close()
+                try? await sandboxes.remove(directory + "/" + name)
+                lost.insert(network.id)
+                logger.warning("cannot restore the plane of overlay network \(network.name): \(error); making it again")
             }
         }
     }
 
     /// Whether this host has a plane for the network.
     public func hasPlane(_ id: String) -> Bool { planes[id] != nil }
+
+    /// Whether the network's plane was lost since the last run (its containers' interfaces lead
+    /// nowhere and must be made again); answers true once.
+    public func takeLost(_ id: String) -> Bool { lost.remove(id) != nil }
+
+    /// Opens a container's sandbox (re-plumbing after a lost plane).
+    func openSandbox(_ key: String) async throws -> SandboxHandle {
+        guard let sandboxes else { throw BerthError.internalError("this daemon was started without sandbox support") }
+        return try await sandboxes.open(key)
+    }
 
     /// The remote endpoints `id` should reach now; programmed at once where the plane exists.
     public func setPeers(_ id: String, _ peers: [OverlayPeer]) async {
