@@ -123,4 +123,48 @@ struct OverlayDataPlaneTests {
             print("overlay: a partition healed \(healed.map { String(format: "%.1f", $0) } ?? "-") s after the link returned")
         }
     }
+
+    @Test func concurrentRunsOnThreeHostsNeverShareAnAddressAndConnectWorksAcrossHosts() throws {
+        try withCluster(hosts: 3) { rig in
+            for h in rig.hosts { try importImages(h) }
+            let h1 = rig.hosts[0]
+            #expect(try h1.docker("network", "create", "-d", "overlay", "--attachable", "--subnet", "10.77.0.0/24",
+                                  "-o", "com.docker.network.driver.mtu=1400", "ovnet").code == 0)
+            for h in rig.hosts { #expect(try rig.waitFor(3) { try h.docker("network", "inspect", "ovnet").code == 0 } != nil) }
+            // Four containers per host, all hosts at once.
+            let failures = Mutex3()
+            let hosts = rig.hosts
+            DispatchQueue.concurrentPerform(iterations: 12) { i in
+                let h = hosts[i % 3]
+                let r = try? h.docker("run", "-d", "--name", "r\(i)", "--network", "ovnet", "alpine", "sleep", "1000")
+                failures.add(made: r?.code != 0)
+            }
+            #expect(failures.made == 0, "some concurrent runs failed")
+            var seen: [String: String] = [:]
+            for i in 0..<12 {
+                let a = try ip(rig.hosts[i % 3], "r\(i)", "ovnet")
+                #expect(a.hasPrefix("10.77.0."), "r\(i): \(a)")
+                #expect(seen[a] == nil, "r\(i) and \(seen[a] ?? "") both have \(a)")
+                seen[a] = "r\(i)"
+            }
+            #expect(try rig.etcd.values(prefix: "/berth/ipam/").count == 12)
+            let mtu = try rig.hosts[1].docker("exec", "r1", "cat", "/sys/class/net/eth0/mtu").out.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(mtu == "1400", "the network's MTU option: \(mtu)")
+            #expect(try rig.waitFor(5) { try pings(rig.hosts[0], "r0", "r1") && pings(rig.hosts[2], "r2", "r0") } != nil)
+
+            // A container on a local network joins the overlay later and leaves it again.
+            let h2 = rig.hosts[1]
+            #expect(try h2.docker("run", "-d", "--name", "late", "alpine", "sleep", "1000").code == 0)
+            #expect(try h2.docker("network", "connect", "--alias", "latecomer", "ovnet", "late").code == 0)
+            #expect(try rig.waitFor(5) { try pings(h1, "r0", "latecomer") } != nil, "a connected container is not reachable from another host")
+            #expect(try h2.docker("network", "disconnect", "ovnet", "late").code == 0)
+            #expect(try rig.waitFor(5) { try h1.docker("exec", "r0", "nslookup", "latecomer", "127.0.0.11").code != 0 } != nil)
+
+            // Removal is refused while another host has containers on the network, as dockerd does.
+            for i in stride(from: 0, to: 12, by: 3) { #expect(try h1.docker("rm", "-f", "r\(i)").code == 0) }
+            let busy = try h1.docker("network", "rm", "ovnet")
+            #expect(busy.code != 0 && busy.err.contains("has active endpoints"), "\(busy.err)")
+            #expect(try h1.docker("network", "inspect", "ovnet").code == 0)
+        }
+    }
 }
