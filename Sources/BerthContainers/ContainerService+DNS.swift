@@ -15,7 +15,7 @@ extension ContainerService {
         for e in await network.endpoints(container: c.id) {
             guard let net = try? await network.find(e.networkID) else { continue }
             if await network.reachesOutside(net) { externalAccess = true }
-            guard net.hasEmbeddedDNS else { continue }
+            guard net.hasEmbeddedDNS, !(await network.isGatewayBridge(net.id)) else { continue }
             records.append(DNSEndpointRecord(
                 containerID: c.id, networkID: net.id, networkName: net.name,
                 names: c.hostname == c.name || c.hostname.isEmpty ? [c.name] : [c.name, c.hostname],

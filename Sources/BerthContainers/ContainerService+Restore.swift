@@ -60,12 +60,16 @@ extension ContainerService {
                 containers[c.id] = c
                 watch(c.id)
                 await repinSandbox(c)
-                await repairNetworks(c)
+                let repaired = await repairNetworks(c)
                 // The previous daemon's DNS sockets died with it: serve the sandbox again.
                 if let current = containers[c.id] {
-                    do { try await refreshDNS(current, afterRestart: true) } catch {
+                    var embedded = false
+                    do { embedded = try await refreshDNS(current, afterRestart: true) } catch {
                         logger.warning("embedded dns not restored", metadata: ["container": "\(c.name)", "error": "\(error)"])
                     }
+                    // Its networks changed: /etc/hosts and resolv.conf follow (after the DNS
+                    // server, whose presence decides the nameserver).
+                    if repaired { _ = try? await writeEtcFiles(current, embeddedDNS: embedded) }
                 }
                 continue
             }
@@ -104,10 +108,12 @@ extension ContainerService {
 
     /// A running container after a crash: its sandbox's interfaces, its endpoint records and its
     /// record's networks must say the same thing (the endpoints and the kernel decide).
-    private func repairNetworks(_ c: ContainerRecord) async {
-        guard c.networkMode != "host", c.networkMode != "none", !c.networkMode.hasPrefix("container:") else { return }
+    /// Returns whether the record's networks changed.
+    private func repairNetworks(_ c: ContainerRecord) async -> Bool {
+        guard c.networkMode != "host", c.networkMode != "none", !c.networkMode.hasPrefix("container:") else { return false }
         await network.repairSandbox(containerID: c.id, sandboxKey: paths.sandboxKey(c.id))
-        let live = await network.endpointNetworks(containerID: c.id)
+        // The gateway endpoint of overlay containers is the daemon's, never one they asked for.
+        let live = await network.endpointNetworks(containerID: c.id).filter { $0 != NetworkController.gatewayBridgeName }
         // Requests may name a network by id or prefix: compare what they resolve to.
         var resolved: [String: String] = [:]
         for r in c.networks { resolved[r.network] = (try? await network.find(r.network))?.name ?? r.network }
@@ -117,14 +123,13 @@ extension ContainerService {
             logger.notice("repair: recording a network the container was connected to", metadata: ["container": "\(c.name)", "network": "\(name)"])
             record.networks.append(.init(network: name))
         }
-        guard record.networks != c.networks else { return }
+        guard record.networks != c.networks else { return false }
         for r in c.networks where !record.networks.contains(r) {
             logger.notice("repair: forgetting a network the container is no longer on", metadata: ["container": "\(c.name)", "network": "\(r.network)"])
         }
         containers[c.id] = record
         try? await store.saveContainer(record)
-        let embedded = await dns?.isServing(containerID: c.id) ?? false
-        _ = try? await writeEtcFiles(record, embeddedDNS: embedded)
+        return true
     }
 
     /// A container directory (root filesystem, bundle) or runtime state whose container has no

@@ -191,6 +191,7 @@ extension ContainerService {
         } else {
             var h = EtcHosts(extra: await extraHostRecords(c) + (try await linkFacts(c, requireRunning: false).hosts))
             for e in await network.endpoints(container: c.id) where !e.ipv4Address.isEmpty {
+                if await network.isGatewayBridge(e.networkID) { continue }
                 let ip = e.ipv4Address.split(separator: "/").first.map(String.init) ?? e.ipv4Address
                 h.own.append(.init(address: ip, names: EtcHosts.ownNames(hostname: c.hostname, domainname: c.domainname)))
             }

@@ -10,11 +10,19 @@ extension NetworkController {
         // On a global network another host may take the address this one chose in the meantime;
         // it is then held as theirs and the next free one tried.
         for _ in 0..<8 {
+            let joined: EndpointRecord
             do {
-                return try await connectOnce(ref, request)
+                joined = try await connectOnce(ref, request)
             } catch is ClusterAddressTaken {
                 continue
             }
+            do {
+                try await attachGatewayIfNeeded(request, joined: joined)
+            } catch {
+                if let n = networks[joined.networkID] { try? await removeEndpoint(joined, network: n, force: true) }
+                throw error
+            }
+            return joined
         }
         throw BerthError(.unavailable, "cannot connect \(request.containerName) to \(ref): other hosts kept taking the addresses this one chose; try again")
     }
@@ -192,6 +200,7 @@ extension NetworkController {
             throw BerthError.forbidden("container \(containerID) is not connected to network \(network.name)")
         }
         try await removeEndpoint(endpoint, network: network, force: force)
+        if network.record.scope == "global" { await detachGatewayIfUnneeded(containerID: containerID) }
     }
 
     /// Detaches a container from every network (container removal or stop).

@@ -109,6 +109,10 @@ struct OverlayDataPlaneTests {
             #expect(back != nil, "c3 not reachable again after host 3's berthd returned")
             print("overlay: a returning host's container reachable again after \(back.map { String(format: "%.1f", $0) } ?? "-") s")
             #expect(try ip(h3, "c3", "ovnet") == a3)
+            // Its docker_gwbridge endpoint is restored as the daemon's, not recorded as a network it asked for.
+            let nets = try h3.docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "c3").out
+            #expect(nets.trimmingCharacters(in: .whitespacesAndNewlines) == "ovnet", "\(nets)")
+            #expect(try h3.docker("exec", "c3", "cat", "/etc/resolv.conf").out.contains("nameserver 127.0.0.11"))
             let other = try rig.waitFor(5) { try pings(h3, "c3", "c2b") }
             let seen = try h3.docker("exec", "c3", "nslookup", "c2b", "127.0.0.11").out
             #expect(other != nil, "c3 cannot reach c2b: \(seen) \(h3.log.suffix(3000))")
@@ -165,6 +169,74 @@ struct OverlayDataPlaneTests {
             let busy = try h1.docker("network", "rm", "ovnet")
             #expect(busy.code != 0 && busy.err.contains("has active endpoints"), "\(busy.err)")
             #expect(try h1.docker("network", "inspect", "ovnet").code == 0)
+        }
+    }
+
+    static let tools = DaemonSandbox.repoRoot + "/Tests/BerthIntegrationTests/Tools"
+
+    func pid(_ h: DaemonSandbox, _ container: String) throws -> String {
+        try h.docker("inspect", "-f", "{{.State.Pid}}", container).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// What a peer-echo server at host:port says to a client run under `prefix` ("error: …" when unreachable).
+    func ask(_ prefix: [String], _ host: String, _ port: Int) throws -> String {
+        let argv = prefix + ["python3", Self.tools + "/peer-ask.py", "tcp", host, "\(port)"]
+        return try Shell.run(argv[0], Array(argv.dropFirst()), timeout: 20).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func overlayContainersGoOutAndPublishPortsThroughDockerGwbridge() throws {
+        try withCluster(hosts: 2) { rig in
+            let (h1, h2) = (rig.hosts[0], rig.hosts[1])
+            for h in rig.hosts { try importImages(h) }
+            let outside = try h2.makeOutside()
+            try h2.startIn(namespace: outside, ["python3", Self.tools + "/peer-echo.py", "7000"])
+            #expect(try h1.docker("network", "create", "-d", "overlay", "--attachable", "ovnet").code == 0)
+            #expect(try rig.waitFor(3) { try h2.docker("network", "inspect", "ovnet").code == 0 } != nil)
+            let r = try h2.docker("run", "-d", "--name", "web", "--network", "ovnet", "-p", "8080:7100", "alpine", "sleep", "1000")
+            #expect(r.code == 0, "\(r.err)")
+            try h2.startProcess("/usr/bin/nsenter", ["-t", try pid(h2, "web"), "-n", "python3", Self.tools + "/peer-echo.py", "7100"])
+
+            // dockerd's layout: the overlay endpoint is eth0, the way out a second one on docker_gwbridge.
+            let ls = try h2.docker("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}").out
+            #expect(ls.contains("docker_gwbridge bridge local"), "\(ls)")
+            let links = try h2.docker("exec", "web", "ls", "/sys/class/net").out
+            #expect(links.contains("eth0") && links.contains("eth1"), "\(links)")
+            let route = try h2.docker("exec", "web", "ip", "route").out
+            let gw = try h2.docker("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", "docker_gwbridge").out
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(!gw.isEmpty && route.contains("default via \(gw) dev eth1"), "\(route)")
+            // Hidden from the container's own views, as dockerd hides it.
+            let nets = try h2.docker("inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", "web").out
+            #expect(nets.trimmingCharacters(in: .whitespacesAndNewlines) == "ovnet", "\(nets)")
+            #expect(try h2.docker("ps", "--format", "{{.Networks}}").out.trimmingCharacters(in: .whitespacesAndNewlines) == "ovnet")
+            #expect(try h2.docker("port", "web").out.contains("7100/tcp -> 0.0.0.0:8080"))
+
+            // The published port from the outside host (DNAT keeps its address), and egress masqueraded.
+            let served = try rig.waitFor(5) { try ask(["/usr/sbin/ip", "netns", "exec", outside], "10.99.0.1", 8080) == "tcp 10.99.0.2" }
+            #expect(served != nil, "-p 8080 of an overlay container not reachable from outside")
+            let out = try ask(["/usr/bin/nsenter", "-t", try pid(h2, "web"), "-n"], "10.99.0.2", 7000)
+            #expect(out == "tcp 10.99.0.1", "egress from an overlay container: \(out)")
+            // Containers on the same host do not talk over docker_gwbridge (ICC off there), only over the overlay.
+            #expect(try h2.docker("run", "-d", "--name", "peer", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            let viaGw = try h2.docker("network", "inspect", "-f", "{{range .Containers}}{{.IPv4Address}} {{end}}", "docker_gwbridge").out
+            #expect(viaGw.split(whereSeparator: \.isWhitespace).count == 2, "\(viaGw)")
+            let webGw = try h2.docker("exec", "web", "ip", "-4", "-o", "addr", "show", "eth1").out
+            let webGwIP = webGw.firstMatch(of: /inet ([0-9.]+)/).map { String($0.1) } ?? ""
+            #expect(!webGwIP.isEmpty && viaGw.contains(webGwIP), "\(webGw)")
+            #expect(try h2.docker("exec", "peer", "ping", "-c", "1", "-W", "1", webGwIP).code != 0, "ICC is off on docker_gwbridge")
+            #expect(try pings(h2, "peer", "web"))
+
+            // The container gone, its gateway endpoint goes with it; the network stays, as in dockerd.
+            for c in ["web", "peer"] { #expect(try h2.docker("rm", "-f", c).code == 0) }
+            let left = try h2.docker("network", "inspect", "-f", "{{len .Containers}}", "docker_gwbridge").out
+            #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(left)")
+            #expect(try ask(["/usr/sbin/ip", "netns", "exec", outside], "10.99.0.1", 8080).hasPrefix("error:"))
+            // Disconnecting the last overlay network takes the gateway endpoint too.
+            #expect(try h2.docker("run", "-d", "--name", "late", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            #expect(try h2.docker("network", "connect", "bridge", "late").code == 0)
+            #expect(try h2.docker("network", "disconnect", "ovnet", "late").code == 0)
+            let after = try h2.docker("network", "inspect", "-f", "{{len .Containers}}", "docker_gwbridge").out
+            #expect(after.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(after)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import BerthAPI
 import BerthCore
+import BerthNetwork
 import BerthStore
 
 /// Renders containers as dockerd does: `GET /containers/{id}/json` and `GET /containers/json`.
@@ -190,7 +191,8 @@ struct ContainerView {
     func summary(now: Timestamp = .now()) -> JSONValue {
         let command = ([c.path] + c.args).joined(separator: " ")
         var nets: [JSONValue.Member] = []
-        for (name, e) in endpoints {
+        // The gateway endpoint of overlay containers is not theirs to list (dockerd hides it).
+        for (name, e) in endpoints where name != NetworkController.gatewayBridgeName {
             var fields: [JSONValue.Member] = [
                 .init("IPAMConfig", .null), .init("Links", .null), .init("Aliases", .null), .init("NetworkID", .string(e.networkID)),
             ]
