@@ -48,6 +48,18 @@ public struct NetworkResource: Equatable, Sendable {
     public var containers: [String: Endpoint]
     public var options: [String: String]
     public var labels: [String: String]
+    /// The hosts of a global network that have endpoints on it (`Peers`), nil elsewhere.
+    public var peers: [Peer]?
+
+    /// A host of a global network: its name and underlay address.
+    public struct Peer: Equatable, Sendable {
+        public var name: String
+        public var ip: String
+        public init(name: String, ip: String) {
+            self.name = name
+            self.ip = ip
+        }
+    }
 
     public init(
         name: String, id: String, created: String, scope: String, driver: String, enableIPv4: Bool, enableIPv6: Bool,
@@ -109,6 +121,9 @@ public struct NetworkResource: Equatable, Sendable {
             .init("Options", .stringMap(options)),
             .init("Labels", .stringMap(labels)),
         ]
+        if let peers {
+            m.append(.init("Peers", .array(peers.map { .obj(["Name": .string($0.name), "IP": .string($0.ip)]) })))
+        }
         return .object(m)
     }
 }

@@ -158,6 +158,16 @@ extension NetworkController {
         (remotePeers[id] ?? [:]).values.sorted { $0.containerName < $1.containerName }
     }
 
+    /// The hosts with endpoints on a global network (this one first when it has any), by name:
+    /// `Peers` of `network inspect`.
+    public func clusterPeers(network id: String) -> [(name: String, address: String)] {
+        var hosts: [String: (name: String, address: String)] = [:]
+        for p in (remotePeers[id] ?? [:]).values { hosts[p.hostID] = (p.hostName, p.hostAddress) }
+        let remote = hosts.values.sorted { ($0.name, $0.address) < ($1.name, $1.address) }
+        guard let host = clusterHost?.host, endpoints.values.contains(where: { $0.networkID == id }) else { return remote }
+        return [(host.name, host.address)] + remote
+    }
+
     /// After a (re)join or a resync: puts this host's endpoints and address claims back on its
     /// current leases (a berthd restarted within the reservation keeps its addresses), and
     /// deletes what the store still has of this host that no longer exists here.

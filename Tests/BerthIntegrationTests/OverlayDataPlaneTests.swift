@@ -60,6 +60,11 @@ struct OverlayDataPlaneTests {
             let a1 = try ip(h1, "c1", "ovnet")
             #expect(![a2, a3].contains(a1), "\(a1) \(a2) \(a3)")
             #expect(try rig.waitFor(5) { try pings(h1, "c1", "c2") && pings(h1, "c1", "web") } != nil)
+            // Inspect on any host lists every host's containers, and the hosts as Peers (this one first).
+            let names = try h1.docker("network", "inspect", "-f", "{{range .Containers}}{{.Name}}={{.IPv4Address}} {{end}}", "ovnet").out
+            for (c, a) in [("c1", a1), ("c2", a2), ("c3", a3)] { #expect(names.contains("\(c)=\(a)/24"), "\(c) \(a): \(names)") }
+            let peers = try h1.docker("network", "inspect", "-f", "{{range .Peers}}{{.IP}} {{end}}", "ovnet").out
+            #expect(peers.trimmingCharacters(in: .whitespacesAndNewlines) == "10.98.0.11 10.98.0.12 10.98.0.13", "\(peers)")
 
             // A removed container goes from the others' DNS and kernel.
             #expect(try h3.docker("rm", "-f", "c3").code == 0)

@@ -69,6 +69,10 @@ import Testing
         #expect(old == #"{"Name":"alpine-net","Id":"\#(String(repeating: "a", count: 64))","Created":"2026-11-29T04:54:11.62587056Z","Scope":"local","Driver":"bridge","EnableIPv6":false,"IPAM":{"Driver":"default","Options":{},"Config":[{"Subnet":"172.18.0.0/16","Gateway":"172.18.0.1"}]},"Internal":false,"Attachable":false,"Ingress":false,"ConfigFrom":{"Network":""},"ConfigOnly":false,"Containers":{},"Options":{},"Labels":{}}"#)
         #expect(n.json(version: APIVersion(1, 50))["EnableIPv4"] == .bool(true))
         #expect(n.json(version: APIVersion(1, 41))["EnableIPv4"] == nil)
+        #expect(n.json(version: .current)["Peers"] == nil, "only global networks have Peers")
+        var global = n
+        global.peers = [.init(name: "host1", ip: "10.98.0.11"), .init(name: "host2", ip: "10.98.0.12")]
+        #expect(global.json(version: .current).rendered().hasSuffix(#""Labels":{},"Peers":[{"Name":"host1","IP":"10.98.0.11"},{"Name":"host2","IP":"10.98.0.12"}]}"#))
     }
 }
 

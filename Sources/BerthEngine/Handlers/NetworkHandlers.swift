@@ -110,12 +110,24 @@ struct NetworkHandlers: Sendable {
                 name: e.containerName, endpointID: e.id, macAddress: e.macAddress,
                 ipv4Address: e.ipv4Address, ipv6Address: e.ipv6Address)
         }
-        return NetworkResource(
+        var peers: [NetworkResource.Peer]?
+        if detailed && r.scope == "global" {
+            // Every host's containers, as swarm's NetworkDB shows them, and the hosts as Peers.
+            for p in await controller.remoteEndpoints(network: n.id) {
+                containers[p.containerID] = .init(
+                    name: p.containerName, endpointID: p.endpointID, macAddress: p.macAddress,
+                    ipv4Address: p.ipv4Address, ipv6Address: p.ipv6Address)
+            }
+            peers = await controller.clusterPeers(network: n.id).map { .init(name: $0.name, ip: $0.address) }
+        }
+        var resource = NetworkResource(
             name: r.name, id: r.id, created: Timestamp(nanoseconds: r.created).rfc3339Nano, scope: r.scope,
             driver: r.driver, enableIPv4: r.enableIPv4, enableIPv6: r.enableIPv6, ipamDriver: r.ipamDriver,
             ipamOptions: r.ipamOptions,
             ipamConfig: r.subnets.map { .init(subnet: $0.subnet, ipRange: $0.ipRange, gateway: $0.gateway, auxAddresses: $0.auxAddresses) },
             internalNetwork: r.internalNetwork, attachable: r.attachable, ingress: r.ingress, containers: containers,
             options: r.options, labels: r.labels)
+        resource.peers = peers
+        return resource
     }
 }
