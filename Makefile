@@ -17,6 +17,7 @@ build:
 # Starts berthd in a sandbox network namespace and walks through the notes' commands.
 demo: deps build
 	@BERTH_BIN_DIR=$(BIN_DIR) scripts/demo.sh
+	@BERTH_BIN_DIR=$(BIN_DIR) scripts/demo-overlay.sh
 
 # Every test: unit tests (no root needed) and the sandboxed daemon tests (root). They run as two
 # processes: the daemon tests block threads while they drive CLIs, and on 2 cores that would
