@@ -7,7 +7,8 @@
 # docker CLI latency against dockerd 20.10 and podman 4.3, with ratios), bench/footprint.sh (ping
 # RTT and iperf3 between two containers on one bridge; daemon memory and start time with 100
 # containers on 10 networks) and bench/firewall.sh (the firewall against dockerd's iptables:
-# connect latency and rule counts with up to 1000 networks, iperf3 through a published port).
+# connect latency and rule counts with up to 1000 networks, iperf3 through a published port) and
+# bench/overlay.sh (three-host overlay networks on etcd against dockerd 20.10's classic overlay).
 # --quick: fewer repetitions and shorter runs everywhere. --only berth: no peer is started (no
 # dockerd, no podman); every section prints Berth's columns only. Both combine.
 set -euo pipefail
@@ -67,3 +68,5 @@ BERTH_BIN_DIR="$BIN" bench/footprint.sh "${PASS[@]}"
 echo
 # The firewall at scale and published-port throughput against dockerd 20.10: the same layout.
 BERTH_BIN_DIR="$BIN" bench/firewall.sh "${PASS[@]}"
+echo
+BERTH_BIN_DIR="$BIN" bench/overlay.sh "${PASS[@]}"
