@@ -244,4 +244,52 @@ struct OverlayDataPlaneTests {
             #expect(after.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(after)")
         }
     }
+
+    @Test func etcdDownLeavesTrafficAloneAndAWholeHostLostIsForgottenAndCleanedOnReturn() throws {
+        try withCluster(hosts: 3) { rig in
+            let (h1, h2, h3) = (rig.hosts[0], rig.hosts[1], rig.hosts[2])
+            for h in [h2, h3] { try importImages(h) }
+            #expect(try h1.docker("network", "create", "-d", "overlay", "--attachable", "ovnet").code == 0)
+            for h in [h2, h3] { #expect(try rig.waitFor(3) { try h.docker("network", "inspect", "ovnet").code == 0 } != nil) }
+            #expect(try h2.docker("run", "-d", "--name", "c2", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            #expect(try h3.docker("run", "-d", "--name", "c3", "--network", "ovnet", "alpine", "sleep", "1000").code == 0)
+            #expect(try rig.waitFor(5) { try pings(h2, "c2", "c3") } != nil)
+
+            // etcd down: the planes and entries stay, so traffic and names go on; overlay changes
+            // fail with the store's error; local networks work.
+            rig.etcd.stop()
+            #expect(try pings(h2, "c2", "c3") && pings(h3, "c3", "c2"))
+            let refused = try h2.docker("run", "-d", "--name", "c2b", "--network", "ovnet", "alpine", "sleep", "1000")
+            #expect(refused.code != 0 && refused.err.contains("etcd://10.98.0.1:2379"), "\(refused.err)")
+            #expect(try h2.docker("ps", "-a", "--filter", "name=c2b", "--format", "{{.Names}}").out.trimmingCharacters(in: .whitespacesAndNewlines) == "c2b")
+            #expect(try h2.docker("rm", "-f", "c2b").code == 0)
+            #expect(try h2.docker("run", "-d", "--name", "local", "alpine", "sleep", "1000").code == 0)
+            // etcd back: changes work again and reach the other hosts.
+            try rig.etcd.start()
+            let resumed = try rig.waitFor(30) { try h2.docker("run", "-d", "--name", "c2c", "--network", "ovnet", "alpine", "sleep", "1000").code == 0 }
+            #expect(resumed != nil, "overlay runs still fail after etcd came back: \(h2.log.suffix(2000))")
+            #expect(try rig.waitFor(10) { try pings(h3, "c3", "c2c") } != nil, "a container made after etcd's return is not reachable from host 3")
+            #expect(try pings(h2, "c2", "c3"))
+
+            // Host 3 dies whole: berthd, conmon and its container, all killed at once.
+            let pid3 = try pid(h3, "c3")
+            let a3 = try ip(h3, "c3", "ovnet")
+            h3.stop(signal: SIGKILL)
+            let pids = try Shell.run("/usr/sbin/ip", ["netns", "pids", h3.namespace]).out.split(whereSeparator: \.isWhitespace)
+            for p in pids + [Substring(pid3)] { kill(pid_t(p) ?? 0, SIGKILL) }
+            let forgotten = try rig.waitFor(20) { try !resolves(h2, "c2", "c3") }
+            #expect(forgotten != nil && forgotten! <= 15, "c3 of a dead host still resolves on host 2 after \(forgotten ?? -1) s")
+            print("overlay: a dead host's container forgotten after \(forgotten.map { String(format: "%.1f", $0) } ?? "-") s")
+            #expect(try rig.etcd.values(prefix: "/berth/endpoints/").values.allSatisfy { !$0.contains(#""Name":"c3""#) })
+            // Its address stays reserved while it may come back...
+            #expect(try rig.etcd.values(prefix: "/berth/ipam/").keys.contains { $0.hasSuffix("/" + a3) })
+            // ...and the machine comes back with its container dead: the claim is released.
+            try h3.start(args: ClusterRig.clusterArgs(3))
+            let released = try rig.waitFor(10) { try !rig.etcd.values(prefix: "/berth/ipam/").keys.contains { $0.hasSuffix("/" + a3) } }
+            #expect(released != nil, "the address of a container that died with its host is still claimed")
+            #expect(try h3.docker("ps", "-a", "--filter", "name=c3", "--format", "{{.Status}}").out.hasPrefix("Exited"))
+            #expect(try h3.docker("start", "c3").code == 0)
+            #expect(try rig.waitFor(10) { try pings(h2, "c2", "c3") } != nil, "c3 started again is not reachable from host 2")
+        }
+    }
 }
