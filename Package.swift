@@ -46,8 +46,13 @@ let package = Package(
             "BerthCore", "BerthAPI", .product(name: "NIOCore", package: nio), .product(name: "NIOPosix", package: nio),
             .product(name: "NIOHTTP1", package: nio),
         ]),
+        // Legacy (v1) plugins: discovery, activation and calls over HTTP on unix sockets or TCP.
+        lib("BerthPlugins", [
+            "BerthCore", "BerthAPI", .product(name: "NIOCore", package: nio), .product(name: "NIOPosix", package: nio),
+            .product(name: "NIOHTTP1", package: nio),
+        ]),
         lib("BerthNetwork", [
-            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall", "BerthDHCP", "BerthCluster",
+            "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthDNS", "BerthFirewall", "BerthDHCP", "BerthCluster", "BerthPlugins",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: nio),
         ]),
@@ -58,7 +63,7 @@ let package = Package(
         lib("BerthAPI", ["BerthCore"]),
         lib("BerthEngine", [
             "BerthCore", "BerthAPI", "BerthNetwork", "BerthIPAM", "BerthStore", "BerthNetlink", "BerthImage", "BerthRuntime", "BerthContainers",
-            "BerthFirewall", "BerthDHCP", "BerthCluster", .product(name: "NIOCore", package: nio),
+            "BerthFirewall", "BerthDHCP", "BerthCluster", "BerthPlugins", .product(name: "NIOCore", package: nio),
             .product(name: "NIOPosix", package: nio),
             .product(name: "NIOHTTP1", package: nio),
             .product(name: "Logging", package: "swift-log"),
@@ -89,7 +94,7 @@ let package = Package(
             dependencies: [
                 "BerthCore", "BerthNetlink", "BerthIPAM", "BerthStore", "BerthNetwork", "BerthAPI",
                 "BerthEngine", "BerthCLI", "BerthRuntime", "BerthImage", "BerthContainers", "BerthDNS",
-                "BerthFirewall", "BerthDHCP", "BerthCluster", .product(name: "GRDB", package: "GRDB.swift"),
+                "BerthFirewall", "BerthDHCP", "BerthCluster", "BerthPlugins", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings),
         .testTarget(

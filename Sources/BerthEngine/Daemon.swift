@@ -10,6 +10,7 @@ import BerthFirewall
 import BerthImage
 import BerthNetlink
 import BerthNetwork
+import BerthPlugins
 import BerthRuntime
 import BerthStore
 import Foundation
@@ -75,6 +76,8 @@ public struct Daemon {
             config: config.network, logger: logger, sandboxes: sandboxes, events: events,
             firewall: config.firewall.map { HostFirewall(nft: LinuxNFTables(), sysctls: LinuxSysctls(), settings: $0, logger: logger) },
             portReserver: LinuxPortReserver())
+        await controller.attachPlugins(PluginRegistry(
+            discovery: PluginDiscovery(extraDirectories: config.pluginDirectories), timeout: .seconds(config.pluginTimeout)), netlink: netlink)
         try await controller.start()
 
         let daemonID: String

@@ -24,6 +24,10 @@ public struct EngineConfig: Sendable {
     public var readHeaderTimeout = 300
     /// `--cluster-store`/`--cluster-advertise`; nil: this host is in no cluster.
     public var cluster: ClusterConfig?
+    /// Directories searched first for legacy plugins' sockets and spec files (`--plugin-dir`).
+    public var pluginDirectories: [String] = []
+    /// The deadline of every call to a plugin (`--plugin-timeout`, seconds).
+    public var pluginTimeout = 10
 
     public init() {}
 }

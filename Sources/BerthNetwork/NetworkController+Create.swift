@@ -23,7 +23,7 @@ extension NetworkController {
         if drivers[driverName] == nil, Self.knownUnsupportedDrivers.contains(driverName) {
             throw BerthError(.notImplemented, "the \(driverName) driver is not supported by Berth yet; use the bridge driver")
         }
-        guard let driver = drivers[driverName] else { throw BerthError.notFound("plugin \"\(driverName)\" not found") }
+        guard let driver = try await resolveDriver(driverName) else { throw BerthError.notFound("plugin \"\(driverName)\" not found") }
         guard driver.capabilities.userNetworks else {
             throw BerthError.forbidden("only one instance of \"\(driverName)\" network is allowed")
         }

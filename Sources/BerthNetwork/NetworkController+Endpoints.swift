@@ -200,7 +200,7 @@ extension NetworkController {
             throw BerthError.forbidden("container \(containerID) is not connected to network \(network.name)")
         }
         try await removeEndpoint(endpoint, network: network, force: force)
-        if network.record.scope == "global" { await detachGatewayIfUnneeded(containerID: containerID) }
+        if needsGatewayBridge(network) { await detachGatewayIfUnneeded(containerID: containerID) }
     }
 
     /// Detaches a container from every network (container removal or stop).

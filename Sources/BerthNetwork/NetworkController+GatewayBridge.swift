@@ -14,10 +14,16 @@ extension NetworkController {
         networks[id].map { $0.name == Self.gatewayBridgeName && $0.driver == "bridge" } ?? false
     }
 
+    /// Whether the network's containers need the gateway bridge for a way out: not internal, and
+    /// its driver gives none (overlay; a plugin whose joins name no gateway).
+    func needsGatewayBridge(_ network: Network) -> Bool {
+        !network.record.internalNetwork && !reachesOutside(network) && !isGatewayBridge(network.id)
+    }
+
     /// After a join of a network without a way out of its own (overlay): the gateway endpoint,
     /// when none of the container's endpoints reaches outside yet.
     func attachGatewayIfNeeded(_ request: EndpointRequest, joined: EndpointRecord) async throws {
-        guard let network = networks[joined.networkID], network.record.scope == "global" else { return }
+        guard let network = networks[joined.networkID], needsGatewayBridge(network) else { return }
         let mine = endpoints.values.filter { $0.containerID == request.containerID }
         guard !mine.contains(where: { networks[$0.networkID].map(reachesOutside) ?? false }) else { return }
         let bridge = try await gatewayBridge()
@@ -30,7 +36,7 @@ extension NetworkController {
     /// is left to need it.
     func detachGatewayIfUnneeded(containerID: String) async {
         let mine = endpoints.values.filter { $0.containerID == containerID }
-        guard !mine.contains(where: { networks[$0.networkID]?.record.scope == "global" }),
+        guard !mine.contains(where: { networks[$0.networkID].map(needsGatewayBridge) ?? false }),
               let gw = mine.first(where: { isGatewayBridge($0.networkID) }), let n = networks[gw.networkID] else { return }
         do { try await removeEndpoint(gw, network: n, force: true) } catch {
             logger.warning("cannot remove the \(Self.gatewayBridgeName) endpoint of \(gw.containerName): \(error)")

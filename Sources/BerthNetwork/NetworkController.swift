@@ -1,5 +1,7 @@
 import BerthCluster
 import BerthCore
+import BerthNetlink
+import BerthPlugins
 import BerthDNS
 import BerthIPAM
 import BerthStore
@@ -12,7 +14,8 @@ import Logging
 /// and it undoes its reservations when a later step fails, leaving nothing half-made.
 public actor NetworkController {
     let store: any NetworkStore
-    let drivers: [String: any NetworkDriver]
+    /// Built-in drivers, and plugin drivers as they are first used (NetworkController+Plugins).
+    var drivers: [String: any NetworkDriver]
     private let config: NetworkConfig
     let logger: Logger
 
@@ -66,6 +69,10 @@ public actor NetworkController {
     var clusterHeld: [String: Set<IPAddress>] = [:]
     /// The containers whose remote names are in `clusterRecords`, by network.
     var dnsPublished: [String: Set<String>] = [:]
+    /// Legacy plugins (remote network drivers); nil: every unknown driver is "not found".
+    var plugins: PluginRegistry?
+    /// The daemon namespace's netlink, where plugins make the interfaces they hand over.
+    var pluginNetlink: (any RouteNetlink)?
 
     public init(
         store: any NetworkStore, drivers: [any NetworkDriver], config: NetworkConfig, logger: Logger,
@@ -92,6 +99,7 @@ public actor NetworkController {
         for n in loaded { ipam.restore(networkID: n.id, configs: n.subnets) }
         loaded = try await ensurePredefined(loaded)
         for n in loaded { insert(n) }
+        await registerStoredPluginDrivers()
         try await restoreEndpoints()
         await restorePorts()
         try await resolveIntents()

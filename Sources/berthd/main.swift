@@ -45,6 +45,10 @@ struct Berthd: AsyncParsableCommand {
     var clusterStore: String?
     @Option(name: .customLong("cluster-advertise"), help: "Address or interface other hosts reach this one at (with --cluster-store).")
     var clusterAdvertise: String?
+    @Option(name: .customLong("plugin-dir"), help: "A directory searched first for network plugins' sockets (NAME.sock) and spec files (repeatable).")
+    var pluginDir: [String] = []
+    @Option(name: .customLong("plugin-timeout"), help: "Seconds a network plugin may take to answer a call (default 10).")
+    var pluginTimeout = 10
     @Flag(name: .customLong("enable-failpoints"), help: .hidden)
     var enableFailpoints = false
 
@@ -60,8 +64,11 @@ struct Berthd: AsyncParsableCommand {
                 hostGatewayIP: hostGatewayIP, firewall: .init(iptables: iptables, ipForward: ipForward, ipMasq: ipMasq, icc: icc),
                 debug: debug, group: group, clusterStore: clusterStore, clusterAdvertise: clusterAdvertise)
             guard readHeaderTimeout > 0 else { throw BerthError.invalidArgument("invalid --read-header-timeout \(readHeaderTimeout): give a number of seconds above 0") }
+            guard pluginTimeout > 0 else { throw BerthError.invalidArgument("invalid --plugin-timeout \(pluginTimeout): give a number of seconds above 0") }
             var tuned = config
             tuned.readHeaderTimeout = readHeaderTimeout
+            tuned.pluginDirectories = pluginDir
+            tuned.pluginTimeout = pluginTimeout
             try await Daemon(config: tuned).run()
         } catch {
             DaemonOptions.fail(BerthError.wrap(error).message)

@@ -268,7 +268,9 @@ struct OverlayDataPlaneTests {
             try rig.etcd.start()
             let resumed = try rig.waitFor(30) { try h2.docker("run", "-d", "--name", "c2c", "--network", "ovnet", "alpine", "sleep", "1000").code == 0 }
             #expect(resumed != nil, "overlay runs still fail after etcd came back: \(h2.log.suffix(2000))")
-            #expect(try rig.waitFor(10) { try pings(h3, "c3", "c2c") } != nil, "a container made after etcd's return is not reachable from host 3")
+            let after = try rig.waitFor(20) { try pings(h3, "c3", "c2c") }
+            #expect(after != nil, "a container made after etcd's return is not reachable from host 3: \(h3.log.suffix(2500))")
+            print("overlay: a container made after etcd's return reachable from host 3 after \(after.map { String(format: "%.1f", $0) } ?? "-") s")
             #expect(try pings(h2, "c2", "c3"))
 
             // Host 3 dies whole: berthd, conmon and its container, all killed at once.
