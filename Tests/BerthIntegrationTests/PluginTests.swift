@@ -170,4 +170,33 @@ struct PluginTests {
             #expect(try s.docker("ps", "--format", "{{.Names}}").out.contains("ok1"))
         }
     }
+
+    @Test func berthdRestartsWithItsPluginDownWithoutWaitingAndUsesItWhenItIsBack() throws {
+        try withRig { rig in
+            let s = rig.s
+            #expect(try s.docker("network", "create", "-d", "tplug", "-o", "parent=tpbr0", "pnet").code == 0)
+            for c in ["ra", "rb"] { #expect(try s.docker("run", "-d", "--name", c, "--network", "pnet", "alpine", "sleep", "1000").code == 0) }
+            // The plugin goes down, then berthd restarts: no call waits on it (libnetwork#813).
+            try Shell.must("/usr/bin/pkill", ["-KILL", "-f", "test-plugin.py --socket " + rig.socket])
+            s.stop()
+            let t0 = Date()
+            try s.start(args: ["--plugin-dir", s.root + "/plugins", "--plugin-timeout", "10"])
+            let up = Date().timeIntervalSince(t0)
+            #expect(up < 5, "berthd took \(up) s to answer with its plugin down")
+            print("plugins: berthd answered \(String(format: "%.2f", up)) s after its start with the plugin down")
+            #expect(try s.docker("network", "ls", "--format", "{{.Name}} {{.Driver}}").out.contains("pnet tplug"))
+            #expect(try s.docker("exec", "ra", "ping", "-c", "1", "-W", "2", "rb").code == 0, "running containers keep their plugin network")
+            let down = try s.docker("run", "-d", "--name", "rc", "--network", "pnet", "alpine", "sleep", "1000")
+            let ps = try Shell.run("/bin/sh", ["-c", "ps aux | grep test-plugin"]).out
+            #expect(down.code != 0 && down.err.contains("plugin tplug is not answering"), "\(down.err) \(rig.methods().suffix(6)) \(ps)")
+            #expect(try s.docker("rm", "-f", "rc").code == 0)
+            // Back on its socket: used at once.
+            try rig.startPlugin()
+            #expect(try s.docker("run", "-d", "--name", "rd", "--network", "pnet", "alpine", "sleep", "1000").code == 0)
+            #expect(try s.docker("exec", "rd", "ping", "-c", "1", "-W", "2", "ra").code == 0)
+            for c in ["ra", "rb", "rd"] { #expect(try s.docker("rm", "-f", c).code == 0) }
+            let rm = try s.docker("network", "rm", "pnet")
+            #expect(rm.code == 0, "\(rm.err)")
+        }
+    }
 }
