@@ -17,7 +17,7 @@ extension NetworkController {
     /// Whether the network's containers need the gateway bridge for a way out: not internal, and
     /// its driver gives none (overlay; a plugin whose joins name no gateway).
     func needsGatewayBridge(_ network: Network) -> Bool {
-        !network.record.internalNetwork && !reachesOutside(network) && !isGatewayBridge(network.id)
+        !isGatewayBridge(network.id) && (drivers[network.driver]?.needsGatewayBridge(network) ?? false)
     }
 
     /// After a join of a network without a way out of its own (overlay): the gateway endpoint,

@@ -58,6 +58,10 @@ public protocol NetworkDriver: Sendable {
     /// A global network's endpoints on other hosts, as the cluster store has them now (the whole
     /// set each time): the driver makes them reachable from this host's containers.
     func setPeers(_ peers: [OverlayPeer], network: Network) async
+    /// Whether the network's containers get their way out from a second endpoint on
+    /// `docker_gwbridge`, as dockerd gives it to overlay and to plugins that name no gateway.
+    /// The default: no (a network without a way out of its own is then simply internal).
+    func needsGatewayBridge(_ network: Network) -> Bool
 }
 
 extension NetworkDriver {
@@ -70,6 +74,7 @@ extension NetworkDriver {
     public func reachesOutside(_ network: Network) -> Bool { !network.record.internalNetwork }
     public func resume(_ endpoints: [EndpointRecord], network: Network) async {}
     public func setPeers(_ peers: [OverlayPeer], network: Network) async {}
+    public func needsGatewayBridge(_ network: Network) -> Bool { false }
 }
 
 /// Drivers with nothing to do in the kernel: `host` shares the daemon's namespace, `null`

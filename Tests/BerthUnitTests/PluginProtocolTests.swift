@@ -58,9 +58,8 @@ final class ScriptedPluginTransport: PluginTransport {
     @Test func activationHappensOnceAndUnknownNamesFailAtOnce() async throws {
         let t = ScriptedPluginTransport(["/Plugin.Activate": .success((200, #"{"Implements":["NetworkDriver"]}"#))])
         let r = registry(t)
-        let clock = ContinuousClock(), start = clock.now
         await #expect(throws: PluginError.notFound("ghost")) { try await r.plugin("ghost", implementing: "NetworkDriver") }
-        #expect(clock.now - start < .milliseconds(100))
+        #expect(t.log.withLock { $0.isEmpty }, "a name no directory has is never retried or called")
         _ = try await r.plugin("net", implementing: "NetworkDriver")
         _ = try await r.plugin("net", implementing: "NetworkDriver")
         #expect(t.log.withLock { $0 } == ["/Plugin.Activate"])
@@ -74,7 +73,7 @@ final class ScriptedPluginTransport: PluginTransport {
         let clock = ContinuousClock(), start = clock.now
         await #expect(throws: PluginError.self) { try await r.plugin("net", implementing: "NetworkDriver") }
         let waited = clock.now - start
-        #expect(waited >= .milliseconds(300) && waited < .seconds(2), "\(waited)")
+        #expect(waited >= .milliseconds(300) && waited < .seconds(10), "\(waited)")
         #expect(t.log.withLock { $0.count } >= 3, "retried while it starts")
     }
 

@@ -59,6 +59,8 @@ public struct OverlayDriver: NetworkDriver {
 
     /// Overlay containers reach only their network until a gateway bridge gives them a way out.
     public func reachesOutside(_ network: Network) -> Bool { false }
+    /// Their way out is docker_gwbridge, as in dockerd; internal overlay networks have none.
+    public func needsGatewayBridge(_ network: Network) -> Bool { !network.record.internalNetwork }
 
     /// A veth from the network's plane (made now if this host has none) into the sandbox.
     public func join(_ endpoint: EndpointRecord, network: Network, sandbox: SandboxHandle, providesGateway: Bool) async throws -> EndpointRecord {

@@ -53,6 +53,9 @@ public final class RemoteNetworkDriver: NetworkDriver {
         !network.record.internalNetwork && !noGateway.withLock { $0.contains(network.id) }
     }
 
+    /// A plugin whose joins name no gateway gives its containers no way out: docker_gwbridge does.
+    public func needsGatewayBridge(_ network: Network) -> Bool { !reachesOutside(network) && !network.record.internalNetwork }
+
     public func create(_ network: Network) async throws {
         _ = try await call("NetworkDriver.CreateNetwork", RemoteMessages.createNetwork(network))
     }
