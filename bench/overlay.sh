@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BERTH_BIN_DIR:-$(swift build -c release --show-bin-path)}
 source bench/lib.sh
+source scripts/cluster-lan.sh
 bench_args overlay.sh "$@"
 REPS=5; IPERF_T=5; FORGET_CAP=60
 [ -n "$QUICK" ] && { REPS=3; IPERF_T=2; FORGET_CAP=30; }
@@ -41,29 +42,14 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$ROOT"
 
-ip netns add "$LAN"
-ip -n "$LAN" link set lo up
-ip -n "$LAN" link add lan0 type bridge
-ip -n "$LAN" addr add 10.98.0.1/24 dev lan0
-ip -n "$LAN" link set lan0 up
-ip netns exec "$LAN" /usr/bin/etcd --name kv --data-dir "$ROOT/etcd" --enable-v2=true \
-  --listen-client-urls http://10.98.0.1:2379 --advertise-client-urls http://10.98.0.1:2379 \
-  --listen-peer-urls http://10.98.0.1:2380 --initial-advertise-peer-urls http://10.98.0.1:2380 \
-  --initial-cluster kv=http://10.98.0.1:2380 >"$ROOT/etcd.log" 2>&1 &
-ETCD=$!
-for _ in $(seq 1 100); do ip netns exec "$LAN" curl -s -m 1 http://10.98.0.1:2379/health 2>/dev/null | grep -q true && break; sleep 0.1; done
+lan_up "$LAN" "$ROOT" --enable-v2=true
+ETCD=$ETCD_PID
 scripts/busybox-rootfs.sh "$ROOT" "$ROOT/busybox.tar" >/dev/null
 
 # host E I ADDRESS: its namespace, joined to the LAN.
 host() {
-  local ns=$NS-$1$2
   mkdir -p "$ROOT/$1$2"
-  ip netns add "$ns"
-  ip -n "$ns" link set lo up
-  ip link add "l$1$2-$TAG" netns "$ns" type veth peer name "p$1$2-$TAG" netns "$LAN"
-  ip -n "$LAN" link set "p$1$2-$TAG" master lan0 up
-  ip -n "$ns" addr add "$3/24" dev "l$1$2-$TAG"
-  ip -n "$ns" link set "l$1$2-$TAG" up
+  lan_host "$LAN" "$NS-$1$2" "l$1$2-$TAG" "p$1$2-$TAG" "$3"
 }
 
 wait_api() {

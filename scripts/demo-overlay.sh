@@ -10,6 +10,7 @@ TAG=$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 LAN=berth-lan-$TAG
 ROOT=/tmp/berth-overlay-demo-$TAG
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/cluster-lan.sh"
 ETCD_PID=""
 declare -A PIDS=()
 
@@ -57,28 +58,13 @@ start_host() {
 echo; echo "== Multi-host overlay networks on etcd (notes: 'overlay: connect multiple Docker daemons together') =="
 echo "Docker did this without swarm through --cluster-store until 23.0; Berth does it again, on etcd's v3 API."
 mkdir -p "$ROOT"
-ip netns add "$LAN"
-ip -n "$LAN" link set lo up
-ip -n "$LAN" link add lan0 type bridge
-ip -n "$LAN" addr add 10.98.0.1/24 dev lan0
-ip -n "$LAN" link set lan0 up
-ip netns exec "$LAN" /usr/bin/etcd --name kv --data-dir "$ROOT/etcd" \
-  --listen-client-urls http://10.98.0.1:2379 --advertise-client-urls http://10.98.0.1:2379 \
-  --listen-peer-urls http://10.98.0.1:2380 --initial-advertise-peer-urls http://10.98.0.1:2380 \
-  --initial-cluster kv=http://10.98.0.1:2380 >"$ROOT/etcd.log" 2>&1 &
-ETCD_PID=$!
-for _ in $(seq 1 100); do ip netns exec "$LAN" curl -s -m 1 http://10.98.0.1:2379/health 2>/dev/null | grep -q true && break; sleep 0.1; done
+lan_up "$LAN" "$ROOT"
 echo "etcd runs in namespace $LAN at 10.98.0.1:2379; hosts 1-3 are at 10.98.0.11-13 on its LAN bridge"
 "$HERE/busybox-rootfs.sh" "$ROOT" "$ROOT/busybox.tar" >/dev/null
 for i in 1 2 3; do
   ns=berth-h$i-$TAG
   mkdir -p "$ROOT/h$i"
-  ip netns add "$ns"
-  ip -n "$ns" link set lo up
-  ip link add "lh$i-$TAG" netns "$ns" type veth peer name "lp$i-$TAG" netns "$LAN"
-  ip -n "$LAN" link set "lp$i-$TAG" master lan0 up
-  ip -n "$ns" addr add "10.98.0.1$i/24" dev "lh$i-$TAG"
-  ip -n "$ns" link set "lh$i-$TAG" up
+  lan_host "$LAN" "$ns" "lh$i-$TAG" "lp$i-$TAG" "10.98.0.1$i"
   start_host "$i"
   quiet "$i" import --change 'CMD ["sh"]' "$ROOT/busybox.tar" alpine:latest >/dev/null
 done
