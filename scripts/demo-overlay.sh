@@ -92,7 +92,7 @@ printf '\n%shost3$ kill -KILL <berthd>%s\n' "$B" "$N"
 kill -KILL "${PIDS[3]}"; wait "${PIDS[3]}" 2>/dev/null || true; unset 'PIDS[3]'
 start=$(date +%s.%N)
 for _ in $(seq 1 200); do quiet 2 exec c2 nslookup c3 127.0.0.11 >/dev/null 2>&1 || break; sleep 0.1; done
-printf '(c3 gone from host 2'"'"'s DNS and FDB after %.1f s; dockerd 20.10 with a cluster store still answered 80 s later)\n' \
+printf '(c3 gone from host 2'"'"'s DNS after %.1f s; in bench/overlay.sh dockerd 20.10 still answered after 60 s)\n' \
   "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')"
 on 2 docker exec c2 ping -c 1 -W 1 c3
 

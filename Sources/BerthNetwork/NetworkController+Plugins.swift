@@ -21,12 +21,8 @@ extension NetworkController {
         do {
             plugin = try await plugins.plugin(name, implementing: "NetworkDriver")
         } catch {
-            switch error {
-            case .notFound: return nil
-            case .doesNotImplement: throw BerthError.notFound(error.description)
-            case .timeout, .unreachable: throw BerthError(.unavailable, error.description)
-            default: throw BerthError.internalError(error.description)
-            }
+            if case .notFound = error { return nil }
+            throw error.berthError
         }
         let scope = try await RemoteNetworkDriver.scope(of: plugin)
         if let d = drivers[name] { return d }  // another create resolved it meanwhile

@@ -12,8 +12,7 @@ public struct NIOPluginTransport: PluginTransport {
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) { self.group = group }
 
     public func post(_ address: PluginAddress, path: String, body: [UInt8], timeout: Duration) async throws(PluginTransportError) -> (status: Int, body: [UInt8]) {
-        let nanos = Int64(timeout.components.seconds) * 1_000_000_000 + Int64(timeout.components.attoseconds / 1_000_000_000)
-        let amount = TimeAmount.nanoseconds(nanos)
+        let amount = TimeAmount(timeout)
         let channel: any Channel
         do {
             let bootstrap = ClientBootstrap(group: group)

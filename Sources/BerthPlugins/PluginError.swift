@@ -1,3 +1,5 @@
+import BerthCore
+
 /// What can go wrong between berthd and a plugin, with dockerd's wording where it has one.
 public enum PluginError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No socket or spec file of that name in any plugin directory.
@@ -27,6 +29,16 @@ public enum PluginError: Error, Sendable, Equatable, CustomStringConvertible {
         case .http(let method, _, let message): "\(method): \(message)"
         case .remote(let message): "remote: \(message)"
         case .malformed(let method, let reason): "\(method): the plugin's reply cannot be read: \(reason)"
+        }
+    }
+
+    /// As the API answers it: 404 for a plugin that is not there (or not of the kind asked
+    /// for), 503 for one that does not answer, 500 for what the plugin (or its spec file) got wrong.
+    public var berthError: BerthError {
+        switch self {
+        case .notFound, .doesNotImplement: BerthError.notFound(description)
+        case .timeout, .unreachable: BerthError(.unavailable, description)
+        case .badSpec, .http, .remote, .malformed: BerthError.internalError(description)
         }
     }
 

@@ -1,5 +1,5 @@
 import BerthAPI
-import Synchronization
+import BerthCore
 
 /// The daemon's legacy plugins, found by name on first use and activated once for the daemon's
 /// life, as dockerd does. Unlike dockerd, a name no directory has fails at once (dockerd retries
@@ -30,15 +30,12 @@ public actor PluginRegistry {
         return plugin
     }
 
-    /// The plugins activated so far (for `plugin ls`).
-    public func activated() -> [Plugin] { active.values.sorted { $0.name < $1.name } }
-
     /// A plugin known from the store (a network made with it) whose activation is not needed
     /// now: a client for its address if one is found, without calling it, so a daemon start
     /// never waits on a plugin that is down.
-    public func lazy(_ name: String, implements subsystem: String) throws(PluginError) -> Plugin {
+    public func lazy(_ name: String, implements subsystem: String) async throws(PluginError) -> Plugin {
         if let p = active[name] { return p }
-        guard let address = try discovery.locate(name) else { throw .notFound(name) }
+        guard let address = try await locate(name) else { throw .notFound(name) }
         return Plugin(name: name, address: address, implements: [subsystem], transport: transport, timeout: timeout)
     }
 
@@ -63,8 +60,22 @@ public actor PluginRegistry {
         }
     }
 
+    /// Discovery's stat and reads, on a thread of their own rather than the cooperative pool.
+    private func locate(_ name: String) async throws(PluginError) -> PluginAddress? {
+        let discovery = self.discovery
+        let found: Result<PluginAddress?, PluginError>
+        do {
+            found = try await NamespaceThread.run { () -> Result<PluginAddress?, PluginError> in
+                do throws(PluginError) { return .success(try discovery.locate(name)) } catch { return .failure(error) }
+            }
+        } catch {
+            throw .unreachable(plugin: name, reason: "cannot search the plugin directories: \(error)")
+        }
+        return try found.get()
+    }
+
     private func activate(_ name: String) async throws(PluginError) -> Plugin {
-        guard let address = try discovery.locate(name) else { throw .notFound(name) }
+        guard let address = try await locate(name) else { throw .notFound(name) }
         let probe = Plugin(name: name, address: address, implements: [], transport: transport, timeout: timeout)
         let clock = ContinuousClock(), start = clock.now
         while true {

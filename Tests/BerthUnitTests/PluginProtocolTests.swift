@@ -1,4 +1,5 @@
 import BerthAPI
+import BerthCore
 import BerthPlugins
 import Synchronization
 import Testing
@@ -100,5 +101,9 @@ final class ScriptedPluginTransport: PluginTransport {
         // IpamDriver replies carry `Error`, not `Err`.
         await #expect(throws: PluginError.remote("no pool left")) { try await p.call("IpamDriver.RequestPool", errorField: "Error") }
         #expect(try await p.call("NetworkDriver.DeleteNetwork") == .object([]), "an empty 200 is success")
+        // As the API answers them.
+        #expect(PluginError.notFound("x").berthError.code.httpStatus == 404)
+        #expect(PluginError.timeout(plugin: "x", method: "m", seconds: 1).berthError.code.httpStatus == 503)
+        #expect(PluginError.remote("no room").berthError == BerthError.internalError("remote: no room"))
     }
 }

@@ -39,7 +39,8 @@ public final class RemoteNetworkDriver: NetworkDriver {
     /// Asks the plugin its scope (`NetworkDriver.GetCapabilities`); dockerd refuses anything but
     /// local and global.
     public static func scope(of plugin: Plugin) async throws -> String {
-        let caps = try await plugin.call("NetworkDriver.GetCapabilities")
+        let caps: JSONValue
+        do { caps = try await plugin.call("NetworkDriver.GetCapabilities") } catch { throw error.berthError }
         let scope = caps["Scope"]?.stringValue ?? ""
         guard scope == "local" || scope == "global" else {
             throw BerthError.invalidArgument("plugin \(plugin.name): invalid capability: expecting 'local' or 'global', got \(scope)")
@@ -143,11 +144,7 @@ public final class RemoteNetworkDriver: NetworkDriver {
             return try await plugin.call(method, body)
         } catch {
             if tolerate404 && error.isNotImplemented { return .object([]) }
-            switch error {
-            case .notFound: throw BerthError.notFound(error.description)
-            case .timeout, .unreachable: throw BerthError(.unavailable, error.description)
-            default: throw BerthError(.internalError, error.description)
-            }
+            throw error.berthError
         }
     }
 }
