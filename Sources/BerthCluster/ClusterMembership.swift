@@ -133,6 +133,14 @@ public actor ClusterMembership {
         state = .left
     }
 
+    /// Joined (again): a lease that outlived an etcd outage counts as much as a new one, so
+    /// whoever waits in `waitJoined` goes on in both cases.
+    private func markJoined(_ lease: Int64) {
+        state = .joined(lease: lease)
+        for w in joinWaiters { w.resume() }
+        joinWaiters = []
+    }
+
     private func run() async {
         var first = true
         while !Task.isCancelled {
@@ -148,15 +156,13 @@ public actor ClusterMembership {
                         reservationLease = try await store.grantLease(ttl: reservationTTL).id
                         await onRejoin(current)
                     }
-                    state = .joined(lease: current)
+                    markJoined(current)
                 } else {
                     let granted = try await store.grantLease(ttl: ttl)
                     if reservationLease == nil { reservationLease = try await store.grantLease(ttl: reservationTTL).id }
                     try await store.put(hostKey, host.encoded, lease: granted.id)
                     lease = granted.id
-                    state = .joined(lease: granted.id)
-                    for w in joinWaiters { w.resume() }
-                    joinWaiters = []
+                    markJoined(granted.id)
                     if !first { await onRejoin(granted.id) }
                     first = false
                 }

@@ -1,4 +1,5 @@
 import BerthCluster
+import Synchronization
 import Testing
 
 /// The in-memory store keeps etcd's semantics the cluster code relies on, so unit tests of
@@ -70,5 +71,34 @@ import Testing
         await #expect(throws: ClusterStoreError.self) { try await s.put("k", [1]) }
         s.setDown(false)
         #expect(try await s.put("k", [1]) > 0)
+    }
+}
+
+/// Joining and rejoining the cluster through a store that goes away and comes back.
+@Suite struct ClusterMembershipTests {
+    /// etcd back within the lease: the same lease is renewed, and who waited for the join
+    /// (the controller's watch of the cluster) goes on; it used to wait for ever.
+    @Test func waitersGoOnWhenTheSameLeaseSurvivesAnOutage() async throws {
+        let store = MemoryClusterStore()
+        let unreachable = Mutex(false)
+        let m = ClusterMembership(store: store, host: .init(id: "h1", name: "h1", address: "10.0.0.1"), ttl: 10, interval: .milliseconds(10),
+                                  onState: { if case .unreachable = $0 { unreachable.withLock { $0 = true } } })
+        await m.start()
+        await m.waitJoined()
+        let lease = try await m.currentLease()
+        store.setDown(true)
+        while !unreachable.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        let waiter = Task { await m.waitJoined(); return true }
+        store.setDown(false)
+        let joined = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await waiter.value }
+            group.addTask { try? await Task.sleep(for: .seconds(20)); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(joined, "waitJoined never returned after the store came back")
+        #expect(try await m.currentLease() == lease, "the lease outlived the outage and was renewed, not granted again")
+        await m.leave(revoke: true)
     }
 }
